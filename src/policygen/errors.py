@@ -1,0 +1,93 @@
+"""The one error tree of policygen.
+
+::
+
+    PolicygenError
+    ├── SpecError              a spec file or request is invalid (carries every Problem found)
+    ├── ServiceError           Access Analyzer (or the embedded endpoint) refused or failed a call
+    │   ├── JobNotFoundError       no job with that id (unknown, or older than about seven days)
+    │   ├── QuotaExceededError     the daily quota of policy generations is used up
+    │   └── JobFailedError         the job ended FAILED or CANCELED
+    ├── WaitTimeoutError       a job did not finish within the time allowed
+    └── ProviderInstallError   the Terraform provider launcher could not be written
+
+Errors raised by lower libraries (botocore, ruamel.yaml, jsonschema) are translated into these in
+exactly one place each: ``policygen.service`` for botocore, ``policygen.spec.load`` for YAML and
+JSON Schema. Messages are full sentences: what went wrong, the value received, how to fix it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a spec, located in its file.
+
+    ``pointer`` is a JSON pointer into the document (``/cloudTrailDetails/trails/0/cloudTrailArn``);
+    ``line`` and ``column`` are 1-based and point at the offending value (or the enclosing mapping
+    when the value is missing).
+    """
+
+    file: str
+    line: int
+    column: int
+    pointer: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.pointer or '/'}: {self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        """The problem as a JSON-ready mapping (for ``--format json``)."""
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "pointer": self.pointer,
+            "message": self.message,
+        }
+
+
+class PolicygenError(Exception):
+    """Base class of every error policygen raises on purpose."""
+
+
+class SpecError(PolicygenError):
+    """One or more spec files are invalid; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(str(p) for p in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) in the policy generation spec:\n{lines}")
+
+
+class ServiceError(PolicygenError):
+    """A call to Access Analyzer failed; ``code`` is the service's error code."""
+
+    def __init__(self, message: str, *, code: str = "", operation: str = "") -> None:
+        self.code = code
+        self.operation = operation
+        super().__init__(message)
+
+
+class JobNotFoundError(ServiceError):
+    """The service returned no job with this id (unknown, or older than about seven days)."""
+
+
+class QuotaExceededError(ServiceError):
+    """The daily quota of policy generations is exhausted."""
+
+
+class JobFailedError(ServiceError):
+    """The job ended FAILED or CANCELED instead of SUCCEEDED."""
+
+
+class WaitTimeoutError(PolicygenError):
+    """A job did not reach a final status within the time allowed."""
+
+
+class ProviderInstallError(PolicygenError):
+    """The provider launcher could not be written where Terraform looks for it."""
