@@ -1,0 +1,174 @@
+"""The thin layer between HTTP and the backend: read parameters, call the backend, serialise.
+
+Everything here is shaped by the ``accessanalyzer`` model's REST-JSON protocol: errors carry their
+code in the ``x-amzn-ErrorType`` header and a JSON body; timestamps are ISO 8601 strings.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from policygen.emulator.exceptions import (
+    AccessAnalyzerError,
+    IncompleteSignatureException,
+    MissingAuthenticationTokenException,
+)
+from policygen.emulator.models import Job, PolicyGenerationBackend
+from policygen.emulator.urls import resolve
+from policygen.emulator.validation import format_timestamp, parse_input, service_model, validate_input
+
+# The SigV4 header shape; any credentials are accepted, but the header must be well formed.
+_SIGV4 = re.compile(
+    r"^AWS4-HMAC-SHA256 Credential=\S+/\d{8}/[^/]+/[^/]+/aws4_request,"
+    r" ?SignedHeaders=\S+, ?Signature=[0-9a-f]+$"
+)
+
+
+@dataclass(frozen=True)
+class Request:
+    """An HTTP request as the server read it; header names are lower case."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: Mapping[str, str]
+    body: bytes = b""
+
+
+@dataclass
+class Response:
+    """An HTTP response to send: status, headers and a JSON body."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    operation: str | None = None
+
+
+def _json(status: int, document: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        status,
+        json.dumps(document).encode(),
+        {"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+def error_response(error: AccessAnalyzerError) -> Response:
+    """The REST-JSON error for an exception: type header, Retry-After when bound, JSON body."""
+    return _json(error.status, error.body(), {"x-amzn-ErrorType": error.code, **error.headers()})
+
+
+def check_signature(headers: Mapping[str, str], query: Mapping[str, list[str]]) -> None:
+    """Require a SigV4 ``Authorization`` header (or a presigned query); accept any credentials."""
+    authorization = headers.get("authorization")
+    if authorization is None:
+        if "X-Amz-Signature" in query:
+            return
+        raise MissingAuthenticationTokenException()
+    if not _SIGV4.match(authorization.strip()):
+        raise IncompleteSignatureException(
+            "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters "
+            f"of an AWS4-HMAC-SHA256 signature. Authorization={authorization[:40]}"
+        )
+
+
+def _job_details(job: Job) -> dict[str, Any]:
+    details: dict[str, Any] = {
+        "jobId": job.job_id,
+        "status": job.status,
+        "startedOn": format_timestamp(job.started_on),
+    }
+    if job.completed_on is not None:
+        details["completedOn"] = format_timestamp(job.completed_on)
+    if job.status == "FAILED" and job.error is not None:
+        details["jobError"] = {"code": job.error.code, "message": job.error.message}
+    return details
+
+
+def _cloud_trail_properties(job: Job) -> dict[str, Any]:
+    trails = []
+    for trail in job.cloud_trail["trails"]:
+        entry: dict[str, Any] = {"cloudTrailArn": trail["cloudTrailArn"]}
+        if trail.get("regions"):
+            entry["regions"] = trail["regions"]
+        if trail.get("allRegions") is not None:
+            entry["allRegions"] = trail["allRegions"]
+        trails.append(entry)
+    return {
+        "trailProperties": trails,
+        "startTime": format_timestamp(job.cloud_trail["startTime"]),
+        "endTime": format_timestamp(job.end_time),
+    }
+
+
+class PolicyGenerationResponses:
+    """One method per implemented operation: parameters in, JSON-ready document out."""
+
+    def __init__(self, backend: PolicyGenerationBackend) -> None:
+        self.backend = backend
+
+    def start_policy_generation(self, params: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
+        """PUT /policy/generation."""
+        if params.get("clientToken") is None:
+            # The SDKs fill in an idempotency token; a bare HTTP client may not.
+            params = {**params, "clientToken": str(uuid.uuid4())}
+        job = self.backend.start_policy_generation(params, request)
+        return {"jobId": job.job_id}
+
+    def get_generated_policy(self, params: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
+        """GET /policy/generation/{jobId}."""
+        job = self.backend.get_job(params["jobId"])
+        properties: dict[str, Any] = {"principalArn": job.principal_arn}
+        result: dict[str, Any] = {"properties": properties}
+        if job.status == "SUCCEEDED":
+            properties["isComplete"] = True
+            properties["cloudTrailProperties"] = _cloud_trail_properties(job)
+        return {"jobDetails": _job_details(job), "generatedPolicyResult": result}
+
+    def list_policy_generations(self, params: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
+        """GET /policy/generation."""
+        page, next_token = self.backend.list_policy_generations(
+            params.get("principalArn"), params.get("maxResults"), params.get("nextToken")
+        )
+        generations = []
+        for job in page:
+            entry = {"principalArn": job.principal_arn, **_job_details(job)}
+            entry.pop("jobError", None)
+            generations.append(entry)
+        document: dict[str, Any] = {"policyGenerations": generations}
+        if next_token is not None:
+            document["nextToken"] = next_token
+        return document
+
+    def cancel_policy_generation(self, params: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
+        """PUT /policy/generation/{jobId}."""
+        self.backend.cancel_policy_generation(params["jobId"])
+        return {}
+
+    def handler(self, operation: str) -> Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]:
+        """The method for an operation name (``StartPolicyGeneration`` -> ``start_policy_generation``)."""
+        method: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] = getattr(
+            self, re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
+        )
+        return method
+
+    def dispatch(self, request: Request) -> Response:
+        """Answer one request: authenticate, route, read and validate input, call, serialise."""
+        operation: str | None = None
+        try:
+            check_signature(request.headers, request.query)
+            operation, labels = resolve(request.method, request.path)
+            model = service_model().operation_model(operation)
+            params = parse_input(model, labels, request.query, request.body)
+            validate_input(model, params)
+            body = json.loads(request.body) if request.body.strip() else {}
+            response = _json(200, self.handler(operation)(params, body))
+        except AccessAnalyzerError as error:
+            response = error_response(error)
+        response.operation = operation
+        return response
