@@ -1,0 +1,119 @@
+"""The provider: its configuration block, its resources, and the diagnostics every method reports."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from tf.iface import Config, DataSource, Provider, Resource
+from tf.schema import Attribute, Schema
+from tf.types import String
+from tf.utils import Diagnostics
+
+from policygen._names import PROVIDER_SOURCE, PROVIDER_TYPE
+from policygen.errors import PolicygenError
+from policygen.service import AccessAnalyzer, ClientSettings
+
+log = logging.getLogger("policygen.provider")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class AccessAnalyzerProvider(Provider):
+    """``provider "accessanalyzer" { region, profile, endpoint }``."""
+
+    def __init__(self) -> None:
+        self.service = AccessAnalyzer()
+
+    def get_model_prefix(self) -> str:
+        return f"{PROVIDER_TYPE}_"
+
+    def full_name(self) -> str:
+        return PROVIDER_SOURCE
+
+    def get_provider_schema(self, diags: Diagnostics) -> Schema:
+        return Schema(
+            version=1,
+            description="IAM Access Analyzer policy generation, started during apply.",
+            attributes=[
+                Attribute(
+                    "region",
+                    String(),
+                    optional=True,
+                    description="AWS Region of Access Analyzer. Default: boto3's chain (AWS_REGION, profile).",
+                ),
+                Attribute(
+                    "profile",
+                    String(),
+                    optional=True,
+                    description="Named profile from the AWS config files. Default: boto3's chain (AWS_PROFILE).",
+                ),
+                Attribute(
+                    "endpoint",
+                    String(),
+                    optional=True,
+                    description="Endpoint URL of Access Analyzer, e.g. the embedded endpoint "
+                    "`http://127.0.0.1:PORT`. Default: AWS_ENDPOINT_URL_ACCESSANALYZER, else the Region's.",
+                ),
+            ],
+        )
+
+    def validate_config(self, diags: Diagnostics, config: Config) -> None:
+        endpoint = config.get("endpoint")
+        if isinstance(endpoint, str) and not endpoint.startswith(("http://", "https://")):
+            diags.add_error(
+                "Invalid endpoint URL",
+                f"endpoint must be an http:// or https:// URL, got {endpoint!r}.",
+                path=["endpoint"],
+            )
+
+    def configure_provider(self, diags: Diagnostics, config: Config) -> None:
+        self.service = AccessAnalyzer(
+            ClientSettings(
+                region=config.get("region"), profile=config.get("profile"), endpoint_url=config.get("endpoint")
+            )
+        )
+
+    def get_data_sources(self) -> list[type[DataSource]]:
+        return []
+
+    def get_resources(self) -> list[type[Resource]]:
+        from policygen.provider.policy_generation import PolicyGenerationResource
+
+        return [PolicyGenerationResource]
+
+
+def diagnosed(fallback: Callable[..., Any]) -> Callable[[F], F]:
+    """Report every failure of a resource method as a Terraform diagnostic, never as a crash.
+
+    ``fallback(*args)`` gives the value to return after a failure (for read: the current state, so
+    that a failed refresh never drops a job from state). An unexpected exception shows its message;
+    its traceback goes to the provider's log (``TF_LOG=debug``).
+    """
+
+    def wrap(method: F) -> F:
+        @functools.wraps(method)
+        def wrapper(self: Any, ctx: Any, *args: Any) -> Any:
+            try:
+                return method(self, ctx, *args)
+            except PolicygenError as exc:
+                ctx.diagnostics.add_error(_summary(method.__name__, ctx.type_name), str(exc))
+            except Exception as exc:
+                log.exception("%s.%s failed", ctx.type_name, method.__name__)
+                ctx.diagnostics.add_error(
+                    _summary(method.__name__, ctx.type_name),
+                    f"Unexpected {type(exc).__name__}: {exc}. This is a bug in policygen; "
+                    "the traceback is in the provider log (run with TF_LOG=debug) - please report it.",
+                )
+            return fallback(*args)
+
+        return wrapper  # type: ignore[return-value]
+
+    return wrap
+
+
+def _summary(method: str, type_name: str) -> str:
+    verb = {"create": "start", "read": "refresh", "delete": "cancel", "import_": "import"}.get(method, method)
+    return f"Could not {verb} {type_name}"

@@ -1,0 +1,23 @@
+"""The policy generation spec: load YAML/JSON files, validate them, and hand out :class:`Spec` objects.
+
+Shared by the CLI (``policygen validate``), the constructs (at synth) and the provider (at plan).
+"""
+
+from policygen.spec.checks import check_request
+from policygen.spec.load import check_paths, document_findings, from_document, load_paths, schema, spec_files
+from policygen.spec.model import Spec, Trail, derive_client_token, resolve_request, terraform_identifier
+
+__all__ = [
+    "Spec",
+    "Trail",
+    "check_paths",
+    "check_request",
+    "derive_client_token",
+    "document_findings",
+    "from_document",
+    "load_paths",
+    "resolve_request",
+    "schema",
+    "spec_files",
+    "terraform_identifier",
+]

@@ -1,0 +1,122 @@
+"""The Spec types: one policy generation, as the rest of policygen sees it."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+#: Prefix of client tokens that policygen derives itself (see :func:`derive_client_token`).
+DERIVED_TOKEN_NAMESPACE = uuid.UUID("5b0f5d0e-7a1c-4c55-9d3e-0c6a2f1e9a11")
+
+
+@dataclass(frozen=True)
+class Trail:
+    """One CloudTrail trail to analyse (the API's ``Trail`` shape)."""
+
+    cloud_trail_arn: str
+    regions: tuple[str, ...] = ()
+    all_regions: bool | None = None
+
+    def to_api(self) -> dict[str, Any]:
+        """The trail as the StartPolicyGeneration request spells it."""
+        out: dict[str, Any] = {"cloudTrailArn": self.cloud_trail_arn}
+        if self.regions:
+            out["regions"] = list(self.regions)
+        if self.all_regions is not None:
+            out["allRegions"] = self.all_regions
+        return out
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One policy generation: a validated StartPolicyGeneration request and its name.
+
+    The window is either ``start_time`` or ``lookback_days`` (resolved into a start time when the
+    job is created, by the provider). ``client_token`` is the spec's own token or None (then one is
+    derived when the job is created, see :func:`resolve_request`). ``source`` names the file (and
+    line) the spec came from.
+    """
+
+    name: str
+    principal_arn: str
+    access_role: str
+    trails: tuple[Trail, ...]
+    start_time: str | None = None
+    end_time: str | None = None
+    lookback_days: int | None = None
+    client_token: str | None = None
+    source: str = field(default="<inline>", compare=False)
+
+    @property
+    def output_name(self) -> str:
+        """The stack output that carries this generation's job id: ``<name>_job_id``."""
+        return f"{terraform_identifier(self.name)}_job_id"
+
+    def to_document(self) -> dict[str, Any]:
+        """The effective spec document: the request with API names, ``lookbackDays`` unresolved."""
+        details: dict[str, Any] = {
+            "trails": [t.to_api() for t in self.trails],
+            "accessRole": self.access_role,
+        }
+        if self.start_time is not None:
+            details["startTime"] = self.start_time
+        if self.lookback_days is not None:
+            details["lookbackDays"] = self.lookback_days
+        if self.end_time is not None:
+            details["endTime"] = self.end_time
+        doc: dict[str, Any] = {
+            "name": self.name,
+            "policyGenerationDetails": {"principalArn": self.principal_arn},
+            "cloudTrailDetails": details,
+        }
+        if self.client_token is not None:
+            doc["clientToken"] = self.client_token
+        return doc
+
+
+def terraform_identifier(name: str) -> str:
+    """Turn a spec name into the identifier used for Terraform names (hyphens become underscores)."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", name)
+
+
+def resolve_request(doc: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    """The StartPolicyGeneration request that a spec document (API names) means at ``now``.
+
+    ``lookbackDays: N`` becomes a ``startTime``: N days before ``endTime`` when one is given, else
+    midnight UTC of the current day minus N-1 days (the current UTC day and the N-1 days before
+    it). Rounding to the day keeps the request, and so the derived token, the same for every retry
+    on the same day, while never exceeding the 90-day window. Without a ``clientToken`` one is
+    derived from the resolved request by :func:`derive_client_token`.
+    """
+    request = copy.deepcopy({k: v for k, v in doc.items() if k != "name"})
+    details = request["cloudTrailDetails"]
+    days = details.pop("lookbackDays", None)
+    if days is not None:
+        if "endTime" in details:
+            start = datetime.fromisoformat(details["endTime"]) - timedelta(days=days)
+        else:
+            today = (now or datetime.now(UTC)).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+            start = today - timedelta(days=days - 1)
+        details["startTime"] = start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    request.setdefault("clientToken", derive_client_token(request))
+    return request
+
+
+def derive_client_token(request: dict[str, Any]) -> str:
+    """A client token derived from the resolved request alone, stable across runs and machines.
+
+    The request (without ``name`` and ``clientToken``, ``lookbackDays`` already resolved) is
+    serialised as canonical JSON (sorted keys, no whitespace) and hashed into a name-based UUID
+    (version 5) in policygen's own namespace. The same request therefore always carries the same
+    token, so a retried or resumed apply gets the job that is already running instead of starting a
+    second one; any change to the request gives a new token and so a new job.
+    """
+    body = {k: v for k, v in request.items() if k not in ("clientToken", "name")}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return str(uuid.uuid5(DERIVED_TOKEN_NAMESPACE, hashlib.sha256(canonical.encode()).hexdigest()))
