@@ -10,14 +10,17 @@ the environment that wrote the launcher.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import platform
+import re
 import shlex
 import sys
 import tempfile
 from pathlib import Path
 
-from policygen._names import PROVIDER_HOST, PROVIDER_NAMESPACE, PROVIDER_TYPE, PROVIDER_VERSION
+from policygen._names import PROVIDER_HOST, PROVIDER_NAMESPACE, PROVIDER_SOURCE, PROVIDER_TYPE, PROVIDER_VERSION
 from policygen.errors import ProviderInstallError
 
 _ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64", "i686": "386"}
@@ -76,3 +79,48 @@ def install_provider(mirror: str | Path, python: str | None = None) -> Path:
             "Choose a writable folder with `policygen install-provider --dir DIR`."
         ) from exc
     return path
+
+
+def package_hash(launcher: Path) -> str:
+    """Terraform's ``h1:`` checksum of the unpacked package that holds ``launcher``.
+
+    It is Go's dirhash "Hash1": SHA-256 over the sorted lines ``<sha256 hex>  <relative path>``
+    of every file in the package folder, base64-encoded.
+    """
+    folder = launcher.parent
+    lines = "".join(
+        f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(folder).as_posix()}\n"
+        for p in sorted(q for q in folder.rglob("*") if q.is_file())
+    )
+    return "h1:" + base64.b64encode(hashlib.sha256(lines.encode()).digest()).decode()
+
+
+_LOCK_BLOCK = re.compile(r'provider "' + re.escape(PROVIDER_SOURCE) + r'" \{.*?\n\}\n', re.DOTALL)
+
+
+def lock_provider(workdir: Path, launcher: Path) -> Path:
+    """Record the launcher in ``workdir/.terraform.lock.hcl``, keeping every other provider's entry.
+
+    Terraform cannot compute this entry offline the way the cdktf CLI asks it to
+    (``terraform providers lock`` consults the origin registry, and ``terraform.local`` is none), so
+    we write what ``terraform init`` would: the version, the constraint and the package checksum.
+    """
+    lock = workdir / ".terraform.lock.hcl"
+    block = (
+        f'provider "{PROVIDER_SOURCE}" {{\n'
+        f'  version     = "{PROVIDER_VERSION}"\n'
+        f'  constraints = "{PROVIDER_VERSION}"\n'
+        f"  hashes = [\n"
+        f'    "{package_hash(launcher)}",\n'
+        f"  ]\n"
+        f"}}\n"
+    )
+    header = "# This file is maintained automatically by \"terraform init\".\n# Manual edits may be lost in future updates.\n"
+    try:
+        current = lock.read_text() if lock.is_file() else header
+        updated = _LOCK_BLOCK.sub(lambda _: block, current) if _LOCK_BLOCK.search(current) else f"{current}\n{block}"
+        if updated != current:
+            lock.write_text(updated)
+    except OSError as exc:
+        raise ProviderInstallError(f"Could not write the provider lock entry to {lock}: {exc.strerror}.") from exc
+    return lock

@@ -11,7 +11,7 @@ from constructs import Construct
 from policygen._names import NO_INSTALL_ENV
 from policygen.constructs.provider import AccessAnalyzerProvider
 from policygen.constructs.resource import PolicyGenerationResource
-from policygen.install import install_provider
+from policygen.install import install_provider, lock_provider
 from policygen.spec import Spec, load_paths, terraform_identifier
 
 #: Construct id of the provider that is added to a stack when the user adds none.
@@ -46,7 +46,7 @@ class PolicyGeneration(Construct):
         self.resource.override_logical_id(terraform_identifier(spec.name))
         self.output = cdktf.TerraformOutput(
             self,
-            "job_id_output",
+            spec.output_name,
             value=self.resource.job_id,
             description=f"Access Analyzer job id of the policy generation {spec.name!r} ({spec.principal_arn}).",
         )
@@ -97,8 +97,8 @@ def default_provider(stack: cdktf.TerraformStack) -> AccessAnalyzerProvider:
 
 
 def _install_launcher(stack: cdktf.TerraformStack) -> None:
-    """Put the provider launcher in the stack's output folder, where `terraform` will run."""
+    """Put the provider launcher, and its lock entry, in the stack's folder, where `terraform` runs."""
     if os.environ.get(NO_INSTALL_ENV) == "1":
         return
-    outdir = Path(cdktf.App.of(stack).outdir) / "stacks" / stack.node.id
-    install_provider(outdir / "terraform.d" / "plugins")
+    workdir = Path(cdktf.App.of(stack).outdir) / "stacks" / stack.node.id
+    lock_provider(workdir, install_provider(workdir / "terraform.d" / "plugins"))
