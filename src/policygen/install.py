@@ -115,7 +115,10 @@ def lock_provider(workdir: Path, launcher: Path) -> Path:
         f"  ]\n"
         f"}}\n"
     )
-    header = "# This file is maintained automatically by \"terraform init\".\n# Manual edits may be lost in future updates.\n"
+    header = (
+        '# This file is maintained automatically by "terraform init".\n'
+        "# Manual edits may be lost in future updates.\n"
+    )
     try:
         current = lock.read_text() if lock.is_file() else header
         updated = _LOCK_BLOCK.sub(lambda _: block, current) if _LOCK_BLOCK.search(current) else f"{current}\n{block}"

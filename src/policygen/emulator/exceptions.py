@@ -14,9 +14,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-ValidationReason = Literal[
-    "unknownOperation", "cannotParse", "fieldValidationFailed", "other", "notSupported"
-]
+ValidationReason = Literal["unknownOperation", "cannotParse", "fieldValidationFailed", "other", "notSupported"]
 
 
 class AccessAnalyzerError(Exception):
@@ -137,9 +135,7 @@ class InternalServerException(_RetryableError):
     code = "InternalServerException"
     status = 500
 
-    def __init__(
-        self, message: str = "Internal server error", retry_after_seconds: int | None = None
-    ) -> None:
+    def __init__(self, message: str = "Internal server error", retry_after_seconds: int | None = None) -> None:
         super().__init__(message, retry_after_seconds)
 
 

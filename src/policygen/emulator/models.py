@@ -29,13 +29,16 @@ threads are involved, and tests can pass their own clock.
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal
 
+from policygen.emulator.cloudtrail import Activity, Limits, TooMuchData, collect_activity, policies, statements
 from policygen.emulator.exceptions import (
     ConflictException,
     ServiceQuotaExceededException,
@@ -69,6 +72,43 @@ class JobError:
     message: str
 
 
+@dataclass(frozen=True)
+class World:
+    """What exists in the emulated account, for the checks a generation makes when it runs.
+
+    ``None`` means "anything exists": with no world configured, every access role and trail is known.
+    A job whose access role or trail is unknown ends FAILED with the ``jobError`` AWS reports.
+    """
+
+    access_roles: frozenset[str] | None = None
+    trails: frozenset[str] | None = None
+
+    @classmethod
+    def from_file(cls, path: Path) -> World:
+        """A world from JSON: ``{"accessRoles": [ARN, ...], "trails": [ARN, ...]}`` (both optional)."""
+        document = json.loads(path.read_text())
+        roles, trails = document.get("accessRoles"), document.get("trails")
+        return cls(
+            frozenset(roles) if roles is not None else None,
+            frozenset(trails) if trails is not None else None,
+        )
+
+    def job_error(self, cloud_trail: dict[str, Any]) -> JobError | None:
+        """The error a generation with these CloudTrail details fails with, if any."""
+        role = cloud_trail["accessRole"]
+        if self.access_roles is not None and role not in self.access_roles:
+            return JobError(
+                "AUTHORIZATION_ERROR",
+                f"IAM Access Analyzer could not assume the access role {role}. Verify that the role "
+                "exists and that its trust policy allows access-analyzer.amazonaws.com to assume it.",
+            )
+        for trail in cloud_trail["trails"]:
+            arn = trail["cloudTrailArn"]
+            if self.trails is not None and arn not in self.trails:
+                return JobError("RESOURCE_NOT_FOUND_ERROR", f"The trail {arn} was not found.")
+        return None
+
+
 @dataclass(eq=False)
 class Job:
     """One policy generation, as StartPolicyGeneration recorded it.
@@ -87,6 +127,7 @@ class Job:
     clock: Clock = field(repr=False)
     error: JobError | None = None
     canceled_on: datetime | None = None
+    activity: Activity | None = None
 
     @property
     def due_on(self) -> datetime:
@@ -132,11 +173,17 @@ class PolicyGenerationBackend:
         daily_quota: int = DEFAULT_DAILY_QUOTA,
         concurrency: int = DEFAULT_CONCURRENCY,
         clock: Clock = utc_now,
+        world: World | None = None,
+        cloudtrail_dir: Path | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.job_seconds = job_seconds
         self.daily_quota = daily_quota
         self.concurrency = concurrency
         self.clock = clock
+        self.world = world or World()
+        self.cloudtrail_dir = cloudtrail_dir
+        self.limits = limits or Limits()
         self._jobs: dict[str, Job] = {}
         self._by_token: dict[str, Job] = {}
         self._lock = threading.RLock()
@@ -144,6 +191,8 @@ class PolicyGenerationBackend:
     def jobs(self) -> list[Job]:
         """Every job recorded, oldest first (including those older than the list window)."""
         with self._lock:
+            for job in self._jobs.values():
+                self._settle(job)
             return sorted(self._jobs.values(), key=lambda job: job.started_on)
 
     def reset(self) -> None:
@@ -180,6 +229,7 @@ class PolicyGenerationBackend:
                 started_on=now,
                 duration=timedelta(seconds=self.job_seconds),
                 clock=self.clock,
+                error=self.world.job_error(comparable["cloudTrailDetails"]),
             )
             self._jobs[job.job_id] = job
             if token is not None:
@@ -190,6 +240,8 @@ class PolicyGenerationBackend:
         """The job with this id, or the ValidationException the service answers."""
         with self._lock:
             job = self._jobs.get(job_id)
+            if job is not None:
+                self._settle(job)
         if job is None:
             raise ValidationException(
                 f"Invalid jobId: no policy generation with the ID {job_id} exists.",
@@ -221,6 +273,8 @@ class PolicyGenerationBackend:
                 for job in sorted(self._jobs.values(), key=lambda j: j.started_on, reverse=True)
                 if job.started_on >= since and principal_arn in {None, job.principal_arn}
             ]
+            for job in listed[:]:
+                self._settle(job)
         start = 0
         if next_token is not None:
             ids = [job.job_id for job in listed]
@@ -234,6 +288,41 @@ class PolicyGenerationBackend:
         page = listed[start : start + size]
         more = start + size < len(listed)
         return page, (listed[start + size].job_id if more else None)
+
+    def generated_policies(
+        self, job: Job, *, resource_placeholders: bool = False, service_level_template: bool = False
+    ) -> list[str]:
+        """The policy documents of a SUCCEEDED job (none for any other status)."""
+        with self._lock:
+            self._settle(job)
+            if job.status != "SUCCEEDED" or job.activity is None:
+                return []
+            parts = statements(
+                job.activity,
+                partition=job.principal_arn.split(":")[1],
+                resource_placeholders=resource_placeholders,
+                service_level_template=service_level_template,
+            )
+        return policies(parts) if parts else []
+
+    def _settle(self, job: Job) -> None:
+        """Once a job is due, analyse its CloudTrail data (once), or fail it when there is too much."""
+        if job.activity is not None or job.error is not None or job.status != "SUCCEEDED":
+            return
+        if self.cloudtrail_dir is None:
+            job.activity = Activity(frozenset(), frozenset())
+            return
+        try:
+            job.activity = collect_activity(
+                self.cloudtrail_dir,
+                principal_arn=job.principal_arn,
+                trails=job.cloud_trail["trails"],
+                start=job.cloud_trail["startTime"],
+                end=job.end_time,
+                limits=self.limits,
+            )
+        except TooMuchData as exc:
+            job.error = JobError("SERVICE_QUOTA_EXCEEDED_ERROR", str(exc))
 
     def _check_request(self, parameters: dict[str, Any], now: datetime) -> None:
         """Rules of the request the model cannot express, worded as the service words them."""

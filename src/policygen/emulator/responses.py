@@ -123,11 +123,17 @@ class PolicyGenerationResponses:
     def get_generated_policy(self, params: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
         """GET /policy/generation/{jobId}."""
         job = self.backend.get_job(params["jobId"])
+        generated = self.backend.generated_policies(
+            job,
+            resource_placeholders=bool(params.get("includeResourcePlaceholders")),
+            service_level_template=bool(params.get("includeServiceLevelTemplate")),
+        )
         properties: dict[str, Any] = {"principalArn": job.principal_arn}
         result: dict[str, Any] = {"properties": properties}
-        if job.status == "SUCCEEDED":
-            properties["isComplete"] = True
+        if job.status == "SUCCEEDED" and job.activity is not None:
+            properties["isComplete"] = job.activity.is_complete
             properties["cloudTrailProperties"] = _cloud_trail_properties(job)
+            result["generatedPolicies"] = [{"policy": policy} for policy in generated]
         return {"jobDetails": _job_details(job), "generatedPolicyResult": result}
 
     def list_policy_generations(self, params: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:

@@ -77,9 +77,7 @@ class _Server(ThreadingHTTPServer):
         self._lock = threading.Lock()
         self._connections: set[socket.socket] = set()
 
-    def process_request(
-        self, request: socket.socket | tuple[bytes, socket.socket], client_address: object
-    ) -> None:
+    def process_request(self, request: socket.socket | tuple[bytes, socket.socket], client_address: object) -> None:
         """Remember the connection, so that :meth:`close_connections` can end idle keep-alives."""
         if isinstance(request, socket.socket):
             with self._lock:
@@ -187,8 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The command line of ``policygen emulator``."""
     parser = argparse.ArgumentParser(
         prog="policygen emulator",
-        description="Serve the IAM Access Analyzer policy-generation API on loopback, "
-        "for tests and offline use.",
+        description="Serve the IAM Access Analyzer policy-generation API on loopback, for tests and offline use.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one (default: 0)")

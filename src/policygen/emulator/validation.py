@@ -61,9 +61,7 @@ def format_timestamp(value: datetime) -> str:
 
 
 def _cannot_parse(path: str, detail: str) -> ValidationException:
-    return ValidationException(
-        f"Cannot parse the request: {detail}", reason="cannotParse", fields=[(path, detail)]
-    )
+    return ValidationException(f"Cannot parse the request: {detail}", reason="cannotParse", fields=[(path, detail)])
 
 
 def _convert(shape: botocore.model.Shape, value: Any, path: str) -> Any:
@@ -172,9 +170,7 @@ def _violations(shape: botocore.model.Shape, value: Any, path: str) -> list[tupl
             found += _violations(shape.member, item, f"{path}.{i}.member")
     elif isinstance(value, str):
         if "pattern" in meta and not _compiled(meta["pattern"]).fullmatch(value):
-            found.append(
-                (path, value, f"Member must satisfy regular expression pattern: {meta['pattern']}")
-            )
+            found.append((path, value, f"Member must satisfy regular expression pattern: {meta['pattern']}"))
         if shape.enum and value not in shape.enum:
             found.append((path, value, f"Member must satisfy enum value set: [{', '.join(shape.enum)}]"))
     if isinstance(value, list | str):
@@ -184,9 +180,7 @@ def _violations(shape: botocore.model.Shape, value: Any, path: str) -> list[tupl
     return found
 
 
-def _bounds(
-    meta: dict[str, Any], measure: int, value: Any, path: str, what: str
-) -> list[tuple[str, Any, str]]:
+def _bounds(meta: dict[str, Any], measure: int, value: Any, path: str, what: str) -> list[tuple[str, Any, str]]:
     """The model's ``min``/``max`` on a length or a value."""
     found = []
     if "min" in meta and measure < meta["min"]:
