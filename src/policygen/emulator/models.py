@@ -40,6 +40,7 @@ from typing import Any, Literal
 
 from policygen.emulator.cloudtrail import Activity, Limits, TooMuchData, collect_activity, policies, statements
 from policygen.emulator.exceptions import (
+    AccessDeniedException,
     ConflictException,
     ServiceQuotaExceededException,
     ValidationException,
@@ -78,19 +79,25 @@ class World:
 
     ``None`` means "anything exists": with no world configured, every access role and trail is known.
     A job whose access role or trail is unknown ends FAILED with the ``jobError`` AWS reports.
+    Requests signed with one of ``denied_access_keys`` are refused (a caller without permissions).
     """
 
     access_roles: frozenset[str] | None = None
     trails: frozenset[str] | None = None
+    denied_access_keys: frozenset[str] = frozenset()
 
     @classmethod
     def from_file(cls, path: Path) -> World:
-        """A world from JSON: ``{"accessRoles": [ARN, ...], "trails": [ARN, ...]}`` (both optional)."""
+        """A world from JSON: ``{"accessRoles": [...], "trails": [...], "deniedAccessKeys": [...]}``.
+
+        Every key is optional; a missing ``accessRoles`` or ``trails`` means all of them exist.
+        """
         document = json.loads(path.read_text())
         roles, trails = document.get("accessRoles"), document.get("trails")
         return cls(
             frozenset(roles) if roles is not None else None,
             frozenset(trails) if trails is not None else None,
+            frozenset(document.get("deniedAccessKeys", [])),
         )
 
     def job_error(self, cloud_trail: dict[str, Any]) -> JobError | None:
@@ -187,6 +194,15 @@ class PolicyGenerationBackend:
         self._jobs: dict[str, Job] = {}
         self._by_token: dict[str, Job] = {}
         self._lock = threading.RLock()
+
+    def authorize(self, access_key_id: str | None, operation: str) -> None:
+        """Refuse callers the world denies, as IAM does when no policy allows the action."""
+        if access_key_id is not None and access_key_id in self.world.denied_access_keys:
+            raise AccessDeniedException(
+                f"User with access key {access_key_id} is not authorized to perform: "
+                f"access-analyzer:{operation} because no identity-based policy allows the "
+                f"access-analyzer:{operation} action"
+            )
 
     def jobs(self) -> list[Job]:
         """Every job recorded, oldest first (including those older than the list window)."""

@@ -24,7 +24,7 @@ from policygen.emulator.validation import format_timestamp, parse_input, service
 
 # The SigV4 header shape; any credentials are accepted, but the header must be well formed.
 _SIGV4 = re.compile(
-    r"^AWS4-HMAC-SHA256 Credential=\S+/\d{8}/[^/]+/[^/]+/aws4_request,"
+    r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/\s]+)/\d{8}/[^/]+/[^/]+/aws4_request,"
     r" ?SignedHeaders=\S+, ?Signature=[0-9a-f]+$"
 )
 
@@ -63,18 +63,23 @@ def error_response(error: AccessAnalyzerError) -> Response:
     return _json(error.status, error.body(), {"x-amzn-ErrorType": error.code, **error.headers()})
 
 
-def check_signature(headers: Mapping[str, str], query: Mapping[str, list[str]]) -> None:
-    """Require a SigV4 ``Authorization`` header (or a presigned query); accept any credentials."""
+def check_signature(headers: Mapping[str, str], query: Mapping[str, list[str]]) -> str | None:
+    """Require a SigV4 ``Authorization`` header (or a presigned query); return the access key id.
+
+    Any credentials are accepted: the signature is not verified, only its presence and shape.
+    """
     authorization = headers.get("authorization")
     if authorization is None:
         if "X-Amz-Signature" in query:
-            return
+            return query.get("X-Amz-Credential", [""])[-1].split("/", 1)[0] or None
         raise MissingAuthenticationTokenException()
-    if not _SIGV4.match(authorization.strip()):
+    match = _SIGV4.match(authorization.strip())
+    if not match:
         raise IncompleteSignatureException(
             "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters "
             f"of an AWS4-HMAC-SHA256 signature. Authorization={authorization[:40]}"
         )
+    return match.group("key")
 
 
 def _job_details(job: Job) -> dict[str, Any]:
@@ -167,8 +172,9 @@ class PolicyGenerationResponses:
         """Answer one request: authenticate, route, read and validate input, call, serialise."""
         operation: str | None = None
         try:
-            check_signature(request.headers, request.query)
+            access_key_id = check_signature(request.headers, request.query)
             operation, labels = resolve(request.method, request.path)
+            self.backend.authorize(access_key_id, operation)
             model = service_model().operation_model(operation)
             params = parse_input(model, labels, request.query, request.body)
             validate_input(model, params)

@@ -13,13 +13,27 @@ import logging
 import signal
 import socket
 import threading
+import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import FrameType, TracebackType
 from urllib.parse import parse_qs, urlsplit
 
+from policygen.emulator.cloudtrail import Limits
 from policygen.emulator.exceptions import InternalServerException
-from policygen.emulator.models import DEFAULT_CONCURRENCY, DEFAULT_DAILY_QUOTA, PolicyGenerationBackend
+from policygen.emulator.faults import FAULT_KINDS, FAULT_PHASES, Fault, FaultInjector, FaultPlan
+from policygen.emulator.models import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_DAILY_QUOTA,
+    Clock,
+    PolicyGenerationBackend,
+    World,
+    utc_now,
+)
 from policygen.emulator.responses import PolicyGenerationResponses, Request, Response, error_response
+from policygen.emulator.samplelogs import write_sample_logs
+from policygen.emulator.urls import operation_of
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +55,30 @@ class _Handler(BaseHTTPRequestHandler):
             headers={name.lower(): value for name, value in self.headers.items()},
             body=self.rfile.read(length) if length else b"",
         )
+        fault = self.server.faults.draw(operation_of(request.method, request.path))
+        if self.server.faults.plan.latency:
+            time.sleep(self.server.faults.plan.latency)
+        if fault is not None and fault.phase == "before":
+            self._fail(fault)
+            return
         try:
             response = self.server.responses.dispatch(request)
         except Exception:
             # A bug must look like a service failure to the client, never like a stack trace.
             log.exception("unexpected error answering %s %s", self.command, self.path)
             response = error_response(InternalServerException())
+        if fault is not None:
+            self._fail(fault)
+            return
         self._send(response)
+
+    def _fail(self, fault: Fault) -> None:
+        """Answer with the fault's error, or close the connection without a word."""
+        error = fault.error()
+        if error is None:
+            self.close_connection = True
+            return
+        self._send(error_response(error))
 
     def _send(self, response: Response) -> None:
         self.send_response(response.status)
@@ -70,9 +101,12 @@ class _Server(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], responses: PolicyGenerationResponses) -> None:
+    def __init__(
+        self, address: tuple[str, int], responses: PolicyGenerationResponses, faults: FaultInjector
+    ) -> None:
         super().__init__(address, _Handler)
         self.responses = responses
+        self.faults = faults
         self._counter = 0
         self._lock = threading.Lock()
         self._connections: set[socket.socket] = set()
@@ -115,6 +149,12 @@ class Emulator:
         job_seconds: How long a job stays IN_PROGRESS before it SUCCEEDED or FAILED.
         daily_quota: Policy generations that may be started per day (the service allows 50).
         concurrency: Policy generations that may be in progress at a time (the service allows 1).
+        cloudtrail_dir: A folder of CloudTrail logs in the S3 delivery layout to generate policies
+            from; default: none, so every job SUCCEEDS with no activity and no policy.
+        world: The access roles and trails that exist; default: everything exists.
+        faults: Faults and latency to inject; default: none. Change later with ``emu.faults.configure``.
+        limits: CloudTrail data a generation may read; default: AWS's 100,000 files and 25 GB.
+        clock: Where the time comes from (UTC, timezone-aware); tests may pass a fake one.
     """
 
     def __init__(
@@ -125,12 +165,24 @@ class Emulator:
         *,
         daily_quota: int = DEFAULT_DAILY_QUOTA,
         concurrency: int = DEFAULT_CONCURRENCY,
+        cloudtrail_dir: Path | str | None = None,
+        world: World | None = None,
+        faults: FaultPlan | None = None,
+        limits: Limits | None = None,
+        clock: Clock = utc_now,
     ) -> None:
         self.host = host
         self.port = port
         self.backend = PolicyGenerationBackend(
-            job_seconds=job_seconds, daily_quota=daily_quota, concurrency=concurrency
+            job_seconds=job_seconds,
+            daily_quota=daily_quota,
+            concurrency=concurrency,
+            clock=clock,
+            world=world,
+            cloudtrail_dir=Path(cloudtrail_dir) if cloudtrail_dir is not None else None,
+            limits=limits,
         )
+        self.faults = FaultInjector(faults)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -144,7 +196,7 @@ class Emulator:
         """Bind the socket and serve in a daemon thread; return once it listens."""
         if self._server is not None:
             raise RuntimeError("The emulator is already running; call stop() before starting it again.")
-        self._server = _Server((self.host, self.port), PolicyGenerationResponses(self.backend))
+        self._server = _Server((self.host, self.port), PolicyGenerationResponses(self.backend), self.faults)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._serve, name=f"emulator:{self.port}", daemon=True)
         self._thread.start()
@@ -181,11 +233,27 @@ class Emulator:
         self.stop()
 
 
+def _names(allowed: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
+    """An argparse type for a comma-separated subset of ``allowed``."""
+
+    def parse(text: str) -> tuple[str, ...]:
+        names = tuple(name.strip() for name in text.split(",") if name.strip())
+        unknown = sorted(set(names) - set(allowed))
+        if unknown or not names:
+            raise argparse.ArgumentTypeError(
+                f"expected a comma-separated list of {', '.join(allowed)}; got {text!r}"
+            )
+        return names
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line of ``policygen emulator``."""
     parser = argparse.ArgumentParser(
         prog="policygen emulator",
-        description="Serve the IAM Access Analyzer policy-generation API on loopback, for tests and offline use.",
+        description="Serve the IAM Access Analyzer policy-generation API on loopback, "
+        "for tests and offline use. Prints 'listening on URL' first; stops on SIGINT or SIGTERM.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one (default: 0)")
@@ -207,18 +275,82 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_CONCURRENCY,
         help="policy generations in progress at a time (default: %(default)s, as AWS)",
     )
+    logs = parser.add_argument_group("CloudTrail data")
+    logs.add_argument(
+        "--cloudtrail",
+        type=Path,
+        metavar="DIR",
+        help="folder of CloudTrail logs (AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/*.json[.gz]) "
+        "to generate policies from; default: none (jobs succeed with no policy)",
+    )
+    logs.add_argument(
+        "--sample-principal",
+        action="append",
+        default=[],
+        metavar="ARN",
+        help="before serving, write synthetic logs of this role or user into --cloudtrail DIR (repeatable)",
+    )
+    logs.add_argument("--sample-days", type=int, default=7, help="days of synthetic logs (default: 7)")
+    logs.add_argument(
+        "--sample-regions",
+        default="us-east-1",
+        help="comma-separated regions of synthetic logs (default: %(default)s)",
+    )
+    logs.add_argument(
+        "--world",
+        type=Path,
+        metavar="FILE",
+        help='JSON {"accessRoles": [...], "trails": [...]}: jobs naming others FAIL (default: all exist)',
+    )
+    faults = parser.add_argument_group("fault injection")
+    faults.add_argument(
+        "--fault-rate", type=float, default=0.0, metavar="F", help="fraction of requests that fail (0-1)"
+    )
+    faults.add_argument(
+        "--fault-kinds",
+        type=_names(FAULT_KINDS),
+        default=FAULT_KINDS,
+        help=f"comma-separated kinds to inject (default: {','.join(FAULT_KINDS)})",
+    )
+    faults.add_argument(
+        "--fault-phases",
+        type=_names(FAULT_PHASES),
+        default=FAULT_PHASES,
+        help="before (request not processed) and/or after (processed, response lost) (default: both)",
+    )
+    faults.add_argument("--latency", type=float, default=0.0, metavar="S", help="seconds added per response")
+    faults.add_argument("--seed", type=int, default=0, help="seed of the fault draws (default: 0)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the endpoint until SIGINT or SIGTERM; print ``listening on URL`` first. Returns 0."""
-    args = build_parser().parse_args(argv)
+    """Run the endpoint until SIGINT or SIGTERM; print ``listening on URL`` first. Returns 0 (2 on bad usage)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.sample_principal and args.cloudtrail is None:
+        parser.error("--sample-principal needs --cloudtrail DIR to write the logs into")
+    try:
+        plan = FaultPlan(args.fault_rate, args.fault_kinds, args.fault_phases, args.latency, args.seed)
+        world = World.from_file(args.world) if args.world else None
+    except (ValueError, OSError) as exc:
+        parser.error(str(exc))
+    for arn in args.sample_principal:
+        write_sample_logs(
+            args.cloudtrail,
+            principal_arns=[arn],
+            account_id=arn.split(":")[4],
+            regions=[region.strip() for region in args.sample_regions.split(",") if region.strip()],
+            days=args.sample_days,
+        )
     emulator = Emulator(
         args.host,
         args.port,
         args.job_seconds,
         daily_quota=args.daily_quota,
         concurrency=args.concurrency,
+        cloudtrail_dir=args.cloudtrail,
+        world=world,
+        faults=plan,
     )
     stopping = threading.Event()
 

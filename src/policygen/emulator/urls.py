@@ -70,3 +70,11 @@ def resolve(method: str, path: str) -> tuple[str, dict[str, str]]:
                 )
             return route.operation, match.groupdict()
     raise UnknownOperationException()
+
+
+def operation_of(method: str, path: str) -> str | None:
+    """The implemented operation a request is for, or None (for fault injection's filter)."""
+    try:
+        return resolve(method, path)[0]
+    except (UnknownOperationException, ValidationException):
+        return None
