@@ -1,0 +1,51 @@
+# policygen: the two commands of the quick start, and the few around them.
+#   make demo   deploy the specs in specs/ against the embedded Access Analyzer endpoint, show, destroy
+#   make test   lint, type-check and run the whole test suite
+# Each target installs what it needs first (a virtual environment in .venv, cdktf-cli in node_modules);
+# the second run finds both up to date and skips the installs.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := .make
+
+export CHECKPOINT_DISABLE := 1
+export DISABLE_VERSION_CHECK := true
+export CDKTF_DISABLE_PLUGIN_CACHE_ENV := true
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+.PHONY: setup demo test lint deploy destroy bench clean
+
+setup: $(STAMP)/venv $(STAMP)/node
+
+$(STAMP)/venv: pyproject.toml
+	@mkdir -p $(STAMP)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+$(STAMP)/node: package.json package-lock.json
+	@mkdir -p $(STAMP)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+demo: setup
+	$(BIN)/python scripts/demo.py
+
+lint: $(STAMP)/venv
+	$(BIN)/ruff check src tests scripts bench
+	$(BIN)/mypy src
+
+test: setup lint
+	$(BIN)/pytest
+
+# Against a real AWS account: credentials and Region from the usual AWS variables or profile.
+deploy: setup
+	npx cdktf deploy
+
+destroy: setup
+	npx cdktf destroy
+
+clean:
+	rm -rf $(STAMP) $(VENV) node_modules cdktf.out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,97 @@
+"""Shared fixtures: the embedded endpoint in a thread, and an isolated environment for Terraform runs.
+
+Nothing here reaches the network: the endpoint binds 127.0.0.1 on a free port, credentials are fake,
+and every Terraform run gets its own CLI configuration, HOME and AWS config paths.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from policygen.emulator import Emulator
+
+ROOT = Path(__file__).resolve().parent.parent
+TERRAFORM = shutil.which("terraform")
+
+requires_terraform = pytest.mark.skipif(TERRAFORM is None, reason="terraform is not on PATH")
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    """An embedded endpoint whose jobs finish at once."""
+    with Emulator(job_seconds=0.0) as emu:
+        yield emu
+
+
+@pytest.fixture
+def make_emulator() -> Iterator[Callable[..., Emulator]]:
+    """A factory for endpoints with other settings; all of them are stopped after the test."""
+    started: list[Emulator] = []
+
+    def make(**options: Any) -> Emulator:
+        emu = Emulator(**options)
+        emu.start()
+        started.append(emu)
+        return emu
+
+    yield make
+    for emu in started:
+        emu.stop()
+
+
+def isolated_env(home: Path, endpoint: str | None = None) -> dict[str, str]:
+    """An environment for terraform/cdktf/boto3 that sees only ``home`` and the given endpoint."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "terraformrc").touch()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
+    env.update(
+        HOME=str(home),
+        TF_CLI_CONFIG_FILE=str(home / "terraformrc"),
+        CHECKPOINT_DISABLE="1",
+        DISABLE_VERSION_CHECK="true",
+        CDKTF_DISABLE_PLUGIN_CACHE_ENV="true",
+        JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
+        AWS_ACCESS_KEY_ID="AKIATESTEMBEDDED",
+        AWS_SECRET_ACCESS_KEY="test-secret",
+        AWS_REGION="us-east-1",
+        AWS_CONFIG_FILE=str(home / "aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(home / "aws-credentials"),
+        CI="1",
+        FORCE_COLOR="0",
+    )
+    if endpoint:
+        env["AWS_ENDPOINT_URL_ACCESSANALYZER"] = endpoint
+    return env
+
+
+@pytest.fixture
+def tf_env(tmp_path: Path, emulator: Emulator) -> dict[str, str]:
+    """The isolated environment, pointed at the ``emulator`` fixture."""
+    return isolated_env(tmp_path / "home", emulator.url)
+
+
+def run(args: list[str], cwd: Path, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run a command, capture its output, and fail the test with that output when it fails."""
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=300)
+    if check and result.returncode != 0:
+        pytest.fail(f"{' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def synth(app_dir: Path, specs: Path, env: dict[str, str], outdir: Path) -> Path:
+    """Run the project's ``main.py`` on ``specs``; return the stack folder."""
+    run(
+        [sys.executable, str(ROOT / "main.py")],
+        cwd=app_dir,
+        env={**env, "POLICYGEN_SPECS": str(specs), "CDKTF_OUTDIR": str(outdir),
+             "POLICYGEN_STATE": str(outdir / "terraform.tfstate")},
+    )
+    return outdir / "stacks" / "policygen"
