@@ -31,7 +31,7 @@ def demo_env(workdir: Path, endpoint: str) -> dict[str, str]:
     env.update(
         AWS_ENDPOINT_URL_ACCESSANALYZER=endpoint,
         AWS_ACCESS_KEY_ID="AKIDEMOEMBEDDEDENDPOINT",
-        AWS_SECRET_ACCESS_KEY="demo-secret-not-used-by-aws",
+        AWS_SECRET_ACCESS_KEY="demo-secret-not-used-by-aws",  # noqa: S106  # the embedded endpoint accepts any
         AWS_REGION="us-east-1",
         AWS_CONFIG_FILE=str(workdir / "aws-config"),
         AWS_SHARED_CREDENTIALS_FILE=str(workdir / "aws-credentials"),
