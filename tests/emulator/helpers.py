@@ -9,6 +9,9 @@ from urllib.parse import urlsplit
 
 import boto3
 import botocore.config
+import botocore.model
+import botocore.session
+from botocore.exceptions import ClientError
 
 ACCOUNT = "123456789012"
 PRINCIPAL = f"arn:aws:iam::{ACCOUNT}:role/App"
@@ -27,6 +30,18 @@ def make_client(url: str, *, retries: int = 0) -> Any:
         config=botocore.config.Config(
             retries={"mode": "standard", "total_max_attempts": retries + 1}, connect_timeout=2, read_timeout=5
         ),
+    )
+
+
+def unvalidated_client(url: str) -> Any:
+    """A client with botocore's own parameter validation off, so the endpoint sees the bad input."""
+    return boto3.client(
+        "accessanalyzer",
+        region_name="us-east-1",
+        endpoint_url=url,
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="secret",
+        config=botocore.config.Config(parameter_validation=False, retries={"total_max_attempts": 1}),
     )
 
 
@@ -59,3 +74,77 @@ def raw_request(
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
     finally:
         connection.close()
+
+
+FAKE_AUTHORIZATION = (
+    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/access-analyzer/aws4_request, "
+    "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64
+)
+
+
+def model() -> botocore.model.ServiceModel:
+    """The accessanalyzer service model botocore ships."""
+    return botocore.session.get_session().get_service_model("accessanalyzer")
+
+
+_SCALARS: dict[str, type | tuple[type, ...]] = {
+    "string": str,
+    "timestamp": datetime,
+    "boolean": bool,
+    "integer": int,
+    "long": int,
+}
+
+
+def conformance_problems(shape: botocore.model.Shape | None, value: Any, path: str = "$") -> list[str]:
+    """Where a parsed value breaks its model shape: missing required members, bad enums, wrong types."""
+    if shape is None:
+        return []
+    problems: list[str] = []
+    if isinstance(shape, botocore.model.StructureShape):
+        if not isinstance(value, dict):
+            return [f"{path}: expected a structure, got {value!r}"]
+        problems += [f"{path}.{name}: required member missing" for name in shape.required_members if name not in value]
+        for name, member in shape.members.items():
+            if name in value and member.serialization.get("location") != "header":
+                problems += conformance_problems(member, value[name], f"{path}.{name}")
+    elif isinstance(shape, botocore.model.ListShape):
+        if not isinstance(value, list):
+            return [f"{path}: expected a list, got {value!r}"]
+        for i, item in enumerate(value):
+            problems += conformance_problems(shape.member, item, f"{path}[{i}]")
+    elif not isinstance(value, _SCALARS.get(shape.type_name, object)):
+        problems.append(f"{path}: expected a {shape.type_name}, got {value!r}")
+    elif getattr(shape, "enum", None) and value not in shape.enum:
+        problems.append(f"{path}: {value!r} is not one of {shape.enum}")
+    return problems
+
+
+def assert_conforms(operation: str, response: dict[str, Any]) -> None:
+    """A parsed successful response satisfies the operation's output shape."""
+    output = model().operation_model(operation).output_shape
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert conformance_problems(output, response) == []
+
+
+def assert_error_conforms(error: ClientError, code: str) -> None:
+    """A ClientError has the code, the model's HTTP status and every required member of its shape."""
+    assert error.response["Error"]["Code"] == code
+    shape = model().shape_for(code)
+    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == shape.metadata["error"]["httpStatusCode"]
+    body = {k: v for k, v in error.response.items() if k not in {"Error", "ResponseMetadata"}}
+    assert conformance_problems(shape, body) == []
+
+
+class FakeClock:
+    """A clock tests move by hand: ``clock.advance(hours=25)``."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        """Move the time forward by a ``timedelta(**delta)``."""
+        self.now += timedelta(**delta)
