@@ -25,9 +25,7 @@ def demo_env(workdir: Path, endpoint: str) -> dict[str, str]:
     """The environment of the cdktf and terraform runs: the embedded endpoint, fake credentials."""
     cli_config = workdir / "terraformrc"
     cli_config.touch()
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "TF_CLI_CONFIG_FILE"
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "TF_CLI_CONFIG_FILE"}
     env.update(
         AWS_ENDPOINT_URL_ACCESSANALYZER=endpoint,
         AWS_ACCESS_KEY_ID="AKIDEMOEMBEDDEDENDPOINT",

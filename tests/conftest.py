@@ -91,7 +91,31 @@ def synth(app_dir: Path, specs: Path, env: dict[str, str], outdir: Path) -> Path
     run(
         [sys.executable, str(ROOT / "main.py")],
         cwd=app_dir,
-        env={**env, "POLICYGEN_SPECS": str(specs), "CDKTF_OUTDIR": str(outdir),
-             "POLICYGEN_STATE": str(outdir / "terraform.tfstate")},
+        env={
+            **env,
+            "POLICYGEN_SPECS": str(specs),
+            "CDKTF_OUTDIR": str(outdir),
+            "POLICYGEN_STATE": str(outdir / "terraform.tfstate"),
+        },
     )
     return outdir / "stacks" / "policygen"
+
+
+_SESSION_START = 0.0
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Remember when the session began (see pytest_sessionfinish)."""
+    global _SESSION_START  # noqa: PLW0603  # one value per session, read by the hook below
+    import time
+
+    _SESSION_START = time.time()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remove the cdktf.outdir.* folders that each cdktf.Testing.app() leaves in the temp folder."""
+    import tempfile
+
+    for folder in Path(tempfile.gettempdir()).glob("cdktf.outdir.*"):
+        if folder.stat().st_mtime >= _SESSION_START:
+            shutil.rmtree(folder, ignore_errors=True)

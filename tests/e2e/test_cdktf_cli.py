@@ -24,8 +24,13 @@ def test_demo_deploys_outputs_and_destroys(tmp_path: Path) -> None:
     """`make demo`'s script deploys every spec, prints one jobId per spec, destroys, and exits 0."""
     env = isolated_env(tmp_path / "home")
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "demo.py")], cwd=ROOT, env={**env, "POLICYGEN_DEMO_JOB_SECONDS": "0.5"},
-        capture_output=True, text=True, timeout=600, check=False,
+        [sys.executable, str(ROOT / "scripts" / "demo.py")],
+        cwd=ROOT,
+        env={**env, "POLICYGEN_DEMO_JOB_SECONDS": "0.5"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     assert "app-role: " in result.stdout

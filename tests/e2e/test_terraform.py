@@ -82,12 +82,15 @@ def test_invalid_spec_fails_synth_with_located_problems(tmp_path: Path, tf_env: 
     specs.mkdir()
     (specs / "bad.yaml").write_text(
         "name: bad\npolicyGenerationDetails:\n  principalArn: arn:aws:iam::123456789012:group/devs\n"
-        "cloudTrailDetails:\n  trails:\n    - cloudTrailArn: arn:aws:cloudtrail:us-east-1:123456789012:trail/t1\n"
+        "cloudTrailDetails:\n  trails:\n"
+        "    - cloudTrailArn: arn:aws:cloudtrail:us-east-1:123456789012:trail/management\n"
         "  accessRole: arn:aws:iam::123456789012:role/aa\n  lookbackDays: 7\n"
     )
     result = run(
-        [sys.executable, str(ROOT / "main.py")], tmp_path,
-        {**tf_env, "POLICYGEN_SPECS": str(specs), "CDKTF_OUTDIR": str(tmp_path / "out")}, check=False,
+        [sys.executable, str(ROOT / "main.py")],
+        tmp_path,
+        {**tf_env, "POLICYGEN_SPECS": str(specs), "CDKTF_OUTDIR": str(tmp_path / "out")},
+        check=False,
     )
     assert result.returncode != 0
     assert f"{specs / 'bad.yaml'}:3:17: /policyGenerationDetails/principalArn:" in result.stderr

@@ -1,0 +1,127 @@
+"""The provider's resource model: attribute types, documents, attribute paths, diagnostics."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tf.iface import CreateContext, ReadContext
+from tf.types import Unknown
+from tf.utils import Diagnostics
+
+from policygen.errors import ServiceError
+from policygen.provider.policy_generation import TRAIL, PolicyGenerationResource, attribute_path, document_of
+from policygen.provider.provider import AccessAnalyzerProvider
+
+STATE: dict[str, Any] = {
+    "principal_arn": "arn:aws:iam::123456789012:role/app",
+    "access_role": "arn:aws:iam::123456789012:role/aa",
+    "trails": [
+        {
+            "cloud_trail_arn": "arn:aws:cloudtrail:us-east-1:123456789012:trail/management",
+            "regions": ["us-east-1"],
+            "all_regions": None,
+        },
+    ],
+    "start_time": None,
+    "lookback_days": 7,
+    "end_time": None,
+    "client_token": None,
+    "job_id": Unknown,
+    "status": Unknown,
+}
+
+
+def test_trail_type_is_a_list_of_objects_with_optional_attributes() -> None:
+    """trails is list(object) with regions and all_regions optional, as Terraform's type JSON says."""
+    assert json.loads(TRAIL.tf_type()) == [
+        "list",
+        [
+            "object",
+            {"cloud_trail_arn": "string", "regions": ["list", "string"], "all_regions": "bool"},
+            ["all_regions", "regions"],
+        ],
+    ]
+
+
+def test_trail_values_always_carry_every_attribute() -> None:
+    """Encoding fills unset attributes with null, which is how Terraform expects objects back."""
+    assert TRAIL.encode([{"cloud_trail_arn": "arn"}]) == [
+        {"cloud_trail_arn": "arn", "regions": None, "all_regions": None}
+    ]
+    assert TRAIL.decode(None) is None
+    assert TRAIL.encode(Unknown) is Unknown
+
+
+def test_document_of_uses_the_api_names() -> None:
+    """A resource's attributes become the spec document that the spec module validates."""
+    assert document_of(STATE) == {
+        "policyGenerationDetails": {"principalArn": "arn:aws:iam::123456789012:role/app"},
+        "cloudTrailDetails": {
+            "trails": [
+                {
+                    "cloudTrailArn": "arn:aws:cloudtrail:us-east-1:123456789012:trail/management",
+                    "regions": ["us-east-1"],
+                }
+            ],
+            "accessRole": "arn:aws:iam::123456789012:role/aa",
+            "lookbackDays": 7,
+        },
+    }
+
+
+def test_pointers_become_attribute_paths() -> None:
+    """A spec problem's JSON pointer names the attribute (and list element) in Terraform's terms."""
+    assert attribute_path("/cloudTrailDetails/trails/0/cloudTrailArn") == ["trails", (0,), "cloud_trail_arn"]
+    assert attribute_path("/policyGenerationDetails/principalArn") == ["principal_arn"]
+    assert attribute_path("/cloudTrailDetails") == []
+
+
+def test_validate_reports_spec_problems_on_the_attribute() -> None:
+    """A request written by hand in HCL gets the spec's messages, on the attribute's path."""
+    resource = PolicyGenerationResource(AccessAnalyzerProvider())
+    diags = Diagnostics()
+    config = {**STATE, "principal_arn": "arn:aws:iam::123456789012:group/devs", "job_id": None, "status": None}
+    resource.validate(diags, "accessanalyzer_policy_generation", config)
+    (diag,) = diags.diagnostics
+    assert diag.summary == "Invalid policy generation request"
+    assert diag.path == ["principal_arn"]
+    assert "group/devs" in (diag.detail or "")
+
+
+def test_validate_skips_values_known_only_at_apply() -> None:
+    """Values that come from other resources (unknown at validate) are not judged yet."""
+    resource = PolicyGenerationResource(AccessAnalyzerProvider())
+    diags = Diagnostics()
+    resource.validate(diags, "t", {**STATE, "access_role": Unknown, "job_id": None, "status": None})
+    assert diags.diagnostics == []
+
+
+class _FailingService:
+    def get(self, job_id: str) -> dict[str, Any]:
+        raise ServiceError("GetGeneratedPolicy failed with ThrottlingException: slow down")
+
+    def start_queued(self, request: dict[str, Any]) -> str:
+        raise RuntimeError("boom")
+
+
+def test_a_failed_refresh_keeps_the_job_in_state() -> None:
+    """When refresh fails, read reports the error and returns the current state unchanged."""
+    provider = AccessAnalyzerProvider()
+    provider.service = _FailingService()  # type: ignore[assignment]
+    ctx = ReadContext(Diagnostics(), "accessanalyzer_policy_generation")
+    current = {**STATE, "job_id": "j-1", "status": "IN_PROGRESS"}
+    assert PolicyGenerationResource(provider).read(ctx, current) == current
+    (diag,) = ctx.diagnostics.diagnostics
+    assert diag.summary == "Could not refresh accessanalyzer_policy_generation"
+    assert "ThrottlingException" in (diag.detail or "")
+
+
+def test_an_unexpected_exception_becomes_a_diagnostic_with_its_message() -> None:
+    """A bug surfaces as a diagnostic naming the exception, not as a bare 'Plugin error'."""
+    provider = AccessAnalyzerProvider()
+    provider.service = _FailingService()  # type: ignore[assignment]
+    ctx = CreateContext(Diagnostics(), "accessanalyzer_policy_generation")
+    assert PolicyGenerationResource(provider).create(ctx, dict(STATE)) is None
+    (diag,) = ctx.diagnostics.diagnostics
+    assert "Unexpected RuntimeError: boom" in (diag.detail or "")
