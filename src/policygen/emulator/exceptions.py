@@ -98,13 +98,6 @@ class ServiceQuotaExceededException(_ResourceError):
     status = 402
 
 
-class ResourceNotFoundException(_ResourceError):
-    """404: the named resource does not exist."""
-
-    code = "ResourceNotFoundException"
-    status = 404
-
-
 class _RetryableError(AccessAnalyzerError):
     """An error shape with an optional ``Retry-After`` header (``retryAfterSeconds``)."""
 

@@ -289,7 +289,7 @@ class PolicyGenerationBackend:
                 for job in sorted(self._jobs.values(), key=lambda j: j.started_on, reverse=True)
                 if job.started_on >= since and principal_arn in {None, job.principal_arn}
             ]
-            for job in listed[:]:
+            for job in listed:
                 self._settle(job)
         start = 0
         if next_token is not None:

@@ -87,7 +87,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
-        self.wfile.write(response.body)
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
 
     do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = do_HEAD = _handle
 

@@ -39,7 +39,7 @@ def service_model() -> botocore.model.ServiceModel:
 
 @cache
 def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.DOTALL if "\\n" in pattern else 0)
+    return re.compile(pattern)
 
 
 def parse_timestamp(value: Any, path: str) -> datetime:
