@@ -11,8 +11,12 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from policygen.errors import PolicygenError
+
+if TYPE_CHECKING:
+    from policygen.spec import Spec
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -80,22 +84,29 @@ def _validate(args: argparse.Namespace) -> int:
     from policygen.spec import check_paths
 
     specs, problems = check_paths(args.paths)
+    explained = [_explain(spec) for spec in specs] if args.explain else None
     if args.format == "json":
-        payload = {
-            "valid": not problems,
-            "problems": [p.to_dict() for p in problems],
-            "generations": [s.to_document() for s in specs] if args.explain else None,
-        }
+        payload = {"valid": not problems, "problems": [p.to_dict() for p in problems], "generations": explained}
         print(json.dumps({k: v for k, v in payload.items() if v is not None}, indent=2))
     elif problems:
         for problem in problems:
             print(problem)
         print(f"{len(problems)} problem(s) found.", file=sys.stderr)
-    elif args.explain:
-        print(json.dumps([s.to_document() for s in specs], indent=2))
+    elif explained is not None:
+        print(json.dumps(explained, indent=2))
     else:
         print(f"{len(specs)} policy generation(s) valid.")
     return 1 if problems else 0
+
+
+def _explain(spec: Spec) -> dict[str, object]:
+    """One generation as ``--explain`` shows it: the effective document and today's request."""
+    return {
+        "name": spec.name,
+        "source": spec.source,
+        "document": spec.to_document(),
+        "request": spec.request(),
+    }
 
 
 def _install_provider(args: argparse.Namespace) -> int:

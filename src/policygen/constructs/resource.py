@@ -57,4 +57,5 @@ class PolicyGenerationResource(cdktf.TerraformResource):
             "lookback_days": spec.lookback_days,
             "end_time": spec.end_time,
             "client_token": spec.client_token,
+            "triggers": dict(spec.triggers) or None,
         }

@@ -11,7 +11,7 @@ from typing import Any
 
 from tf.iface import Config, CreateContext, DeleteContext, ReadContext, Resource, State, UpdateContext
 from tf.schema import Attribute, Schema
-from tf.types import Bool, List, Number, String, Unknown
+from tf.types import Bool, List, Map, Number, String, Unknown
 from tf.utils import Diagnostics
 
 from policygen._names import POLICY_GENERATION_TYPE, PROVIDER_TYPE
@@ -36,6 +36,7 @@ _ATTRIBUTE_OF = {
     "endTime": "end_time",
     "lookbackDays": "lookback_days",
     "clientToken": "client_token",
+    "triggers": "triggers",
 }
 
 
@@ -59,6 +60,8 @@ def document_of(state: State) -> dict[str, Any]:
     }
     if state.get("client_token") not in (None, Unknown):
         doc["clientToken"] = state["client_token"]
+    if state.get("triggers"):
+        doc["triggers"] = dict(state["triggers"])
     return doc
 
 
@@ -148,6 +151,13 @@ class PolicyGenerationResource(Resource):
                     "Idempotency token. Default: derived from the request, so a retried apply returns the same job.",
                     optional=True,
                     computed=True,
+                ),
+                replace(
+                    "triggers",
+                    Map(String()),
+                    "Opaque strings mixed into the derived client token: changing one starts a new job for an "
+                    "otherwise identical request (like `terraform_data.triggers_replace`). Not with `client_token`.",
+                    optional=True,
                 ),
                 Attribute("job_id", String(), computed=True, description="The job id StartPolicyGeneration returned."),
                 Attribute(

@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -39,8 +40,10 @@ class Spec:
 
     The window is either ``start_time`` or ``lookback_days`` (resolved into a start time when the
     job is created, by the provider). ``client_token`` is the spec's own token or None (then one is
-    derived when the job is created, see :func:`resolve_request`). ``source`` names the file (and
-    line) the spec came from.
+    derived when the job is created, see :func:`resolve_request`). ``triggers`` are opaque strings
+    that are never sent to the service but are mixed into the derived token, so that changing one
+    starts a new job for an otherwise identical request. ``source`` names the file (and line) the
+    spec came from.
     """
 
     name: str
@@ -51,6 +54,7 @@ class Spec:
     end_time: str | None = None
     lookback_days: int | None = None
     client_token: str | None = None
+    triggers: dict[str, str] = field(default_factory=dict, hash=False)
     source: str = field(default="<inline>", compare=False)
 
     @property
@@ -77,7 +81,13 @@ class Spec:
         }
         if self.client_token is not None:
             doc["clientToken"] = self.client_token
+        if self.triggers:
+            doc["triggers"] = dict(self.triggers)
         return doc
+
+    def request(self, now: datetime | None = None) -> dict[str, Any]:
+        """The StartPolicyGeneration request this spec sends at ``now`` (see :func:`resolve_request`)."""
+        return resolve_request(self.to_document(), now)
 
 
 def terraform_identifier(name: str) -> str:
@@ -92,9 +102,10 @@ def resolve_request(doc: dict[str, Any], now: datetime | None = None) -> dict[st
     midnight UTC of the current day minus N-1 days (the current UTC day and the N-1 days before
     it). Rounding to the day keeps the request, and so the derived token, the same for every retry
     on the same day, while never exceeding the 90-day window. Without a ``clientToken`` one is
-    derived from the resolved request by :func:`derive_client_token`.
+    derived from the resolved request and the ``triggers`` by :func:`derive_client_token`.
+    ``name``, ``triggers`` and ``$schema`` are policygen's own and are not part of the request.
     """
-    request = copy.deepcopy({k: v for k, v in doc.items() if k != "name"})
+    request = copy.deepcopy({k: v for k, v in doc.items() if k not in ("name", "triggers", "$schema")})
     details = request["cloudTrailDetails"]
     days = details.pop("lookbackDays", None)
     if days is not None:
@@ -104,19 +115,25 @@ def resolve_request(doc: dict[str, Any], now: datetime | None = None) -> dict[st
             today = (now or datetime.now(UTC)).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
             start = today - timedelta(days=days - 1)
         details["startTime"] = start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    request.setdefault("clientToken", derive_client_token(request))
+    if "clientToken" not in request:
+        request["clientToken"] = derive_client_token(request, doc.get("triggers"))
     return request
 
 
-def derive_client_token(request: dict[str, Any]) -> str:
-    """A client token derived from the resolved request alone, stable across runs and machines.
+def derive_client_token(request: dict[str, Any], triggers: Mapping[str, str] | None = None) -> str:
+    """A client token derived from the resolved request and the triggers, stable across runs and machines.
 
     The request (without ``name`` and ``clientToken``, ``lookbackDays`` already resolved) is
-    serialised as canonical JSON (sorted keys, no whitespace) and hashed into a name-based UUID
-    (version 5) in policygen's own namespace. The same request therefore always carries the same
-    token, so a retried or resumed apply gets the job that is already running instead of starting a
-    second one; any change to the request gives a new token and so a new job.
+    serialised as canonical JSON (sorted keys, no whitespace, ASCII) and its SHA-256 hex digest is
+    hashed into a name-based UUID (version 5) in policygen's own namespace. Non-empty ``triggers``
+    are added to the serialised object as one more member, ``"triggers"`` (no API field has that
+    name); no triggers and an empty map give the same token. The same request therefore always
+    carries the same token, so a retried or resumed apply gets the job that is already running
+    instead of starting a second one; any change to the request or to a trigger gives a new token
+    and so a new job.
     """
-    body = {k: v for k, v in request.items() if k not in ("clientToken", "name")}
+    body = {k: v for k, v in request.items() if k not in ("clientToken", "name", "triggers")}
+    if triggers:
+        body["triggers"] = dict(triggers)
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return str(uuid.uuid5(DERIVED_TOKEN_NAMESPACE, hashlib.sha256(canonical.encode()).hexdigest()))
