@@ -92,10 +92,17 @@ def region_problem(region: object) -> str | None:
         return f"{region!r} is not a Region name; write it like us-east-1 or eu-west-1."
     if partition_of_region(region) is not None:
         return None
-    every = sorted(r for regions in partitions().values() for r in regions)
-    close = difflib.get_close_matches(region, every, n=1)
-    hint = f"did you mean {close[0]!r}?" if close else "check the spelling against the AWS Region list."
+    close = closest_region(region)
+    hint = f"did you mean {close!r}?" if close else "check the spelling against the AWS Region list."
     return f"{region!r} is not a known AWS Region; {hint}"
+
+
+def closest_region(region: str) -> str | None:
+    """The known Region a misspelt name most likely meant (a swap of two letters wins), or None."""
+    every = sorted(r for regions in partitions().values() for r in regions)
+    close = difflib.get_close_matches(region, every, n=5, cutoff=0.6)
+    same_letters = [c for c in close if sorted(c) == sorted(region)]
+    return (same_letters or close or [None])[0]
 
 
 def arn_problem(value: object, kind: ArnKind) -> str | None:
@@ -128,9 +135,10 @@ def _reason(value: str, kind: ArnKind) -> str | None:
     if kind == "cloudTrailArn":
         if not arn.region:
             return "it has no Region; a trail ARN names the trail's home Region"
-        problem = region_problem(arn.region)
-        if problem:
-            return f"its Region is wrong: {problem.rstrip('.')}"
+        if region_problem(arn.region):
+            close = closest_region(arn.region)
+            hint = f" (did you mean {close!r}?)" if close else ""
+            return f"its Region {arn.region!r} is not a known AWS Region{hint}"
     elif arn.region:
         return f"IAM ARNs have no Region, but this one has {arn.region!r}"
     if not _ACCOUNT.match(arn.account):

@@ -127,9 +127,7 @@ def _copy(value: Any) -> Any:
     return value
 
 
-def _expand_shortcut(
-    partial: dict[str, Any], at: str
-) -> tuple[dict[str, Any], dict[str, str], list[tuple[str, str]]]:
+def _expand_shortcut(partial: dict[str, Any], at: str) -> tuple[dict[str, Any], dict[str, str], list[tuple[str, str]]]:
     """Rewrite ``principalArn: X`` as ``policyGenerationDetails: {principalArn: X}``; index the origins."""
     doc = {key: value for key, value in partial.items() if key != "principalArn"}
     origins = _origins(doc, "", at)

@@ -102,7 +102,7 @@ def schema_message(error: ValidationError) -> str:
         return f"{field} must be {error.validator_value!r}, not {value!r}: the only version of this file format."
     if error.validator in ("minimum", "maximum"):
         low, high = rule.get("minimum"), rule.get("maximum")
-        return f"{field} must be between {low} and {high}, not {value!r}. {rule.get('description', '')}".strip()
+        return f"{field} must be between {low} and {high}, not {value!r}."
     if error.validator in ("minLength", "maxLength"):
         return (
             f"{field} must be {rule.get('minLength', 0)} to {rule.get('maxLength')} characters long, "
