@@ -9,7 +9,7 @@ import pytest
 
 from policygen.emulator import Emulator
 from policygen.errors import JobNotFoundError, QuotaExceededError, ServiceError
-from policygen.service import AccessAnalyzer, ClientSettings, backoff
+from policygen.service import AccessAnalyzer, ClientSettings, Polling
 
 
 def request(principal: str = "app", token: str | None = None) -> dict[str, Any]:
@@ -85,7 +85,7 @@ def test_unreachable_endpoint_says_what_to_check(client_for: Callable[[Emulator]
         client.get("x")
 
 
-def test_backoff_grows_to_its_cap() -> None:
-    """Poll delays start short and never exceed the cap."""
-    delays = backoff(initial=0.2, factor=2, cap=1.0)
-    assert [next(delays) for _ in range(5)] == [0.2, 0.4, 0.8, 1.0, 1.0]
+def test_polling_is_a_tenth_of_the_wait_within_bounds() -> None:
+    """Poll delays start short, grow with the time waited, and never exceed the cap."""
+    polling = Polling(initial=0.25, ratio=0.1, cap=5.0)
+    assert [polling.delay(t) for t in (0, 1, 10, 30, 600)] == [0.25, 0.25, 1.0, 3.0, 5.0]

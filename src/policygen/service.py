@@ -6,6 +6,7 @@ and 5xx answers are botocore's own retry modes (``standard`` by default), not a 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from policygen.errors import JobNotFoundError, QuotaExceededError, ServiceError
+from policygen.errors import JobNotFoundError, QuotaExceededError, ServiceError, WaitTimeoutError
 
 log = logging.getLogger("policygen.service")
 
@@ -23,16 +24,28 @@ log = logging.getLogger("policygen.service")
 _NOT_FOUND_CODES = {"ResourceNotFoundException", "ValidationException"}
 #: Error codes with which StartPolicyGeneration may refuse while another generation runs.
 _BUSY_CODES = {"ServiceQuotaExceededException", "ConflictException"}
+#: Job statuses after which nothing changes any more.
+FINAL_STATUSES = frozenset({"SUCCEEDED", "FAILED", "CANCELED"})
 #: The daily quota counts the generations of the last 24 hours.
 QUOTA_PERIOD = timedelta(hours=24)
 
 
-def backoff(initial: float = 0.2, factor: float = 1.5, cap: float = 5.0) -> Iterator[float]:
-    """Delays between polls: short at first (a job may be about to finish), growing to ``cap``."""
-    delay = initial
-    while True:
-        yield delay
-        delay = min(cap, delay * factor)
+@dataclass(frozen=True)
+class Polling:
+    """How often to ask about a running job: a tenth of the time waited so far, within bounds.
+
+    Short jobs are seen finishing within ``initial`` seconds; long ones (Access Analyzer jobs take
+    minutes) are asked about at most every ``cap`` seconds, so a queue of jobs loses at most one
+    poll interval per job and the account's API rate is spared.
+    """
+
+    initial: float = 0.25
+    ratio: float = 0.1
+    cap: float = 5.0
+
+    def delay(self, elapsed: float) -> float:
+        """Seconds to sleep before the next poll, after ``elapsed`` seconds of waiting."""
+        return min(self.cap, max(self.initial, elapsed * self.ratio))
 
 
 @dataclass(frozen=True)
@@ -102,21 +115,15 @@ class AccessAnalyzer:
         job_id: str = response["jobId"]
         return job_id
 
-    def start_queued(
-        self,
-        request: dict[str, Any],
-        *,
-        sleep: Callable[[float], None] = time.sleep,
-        delays: Iterator[float] | None = None,
-    ) -> str:
+    def start_queued(self, request: dict[str, Any], *, sleep: Callable[[float], None] = time.sleep) -> str:
         """StartPolicyGeneration, waiting while another generation is in progress.
 
         When the service refuses because a generation is running (ours or anyone's in the account
-        and Region, as ListPolicyGenerations shows), poll with a short, capped backoff and start as
-        soon as the slot is free. When nothing is running the refusal is the daily quota: raise
-        :class:`QuotaExceededError` at once, saying when the quota frees.
+        and Region, as ListPolicyGenerations shows), follow that job and start as soon as it has
+        finished. When nothing is running the refusal is the daily quota: raise
+        :class:`QuotaExceededError` at once, saying when the quota frees. Starts from one process
+        go one after another (a lock), so parallel resources queue instead of racing for the slot.
         """
-        delays = delays or backoff()
         with self._start_lock:
             while True:
                 try:
@@ -128,9 +135,41 @@ class AccessAnalyzer:
                     running = [g["jobId"] for g in generations if g.get("status") == "IN_PROGRESS"]
                     if not running:
                         raise _daily_quota_error(generations, str(exc)) from exc
-                    delay = next(delays)
-                    log.info("generation %s is in progress; trying again in %.1f s", running[0], delay)
-                    sleep(delay)
+                    log.info("policy generation %s is in progress; starting when it has finished", running[0])
+                    with contextlib.suppress(JobNotFoundError):  # gone already: try again at once
+                        self.wait(running[0], sleep=sleep)
+
+    def wait(
+        self,
+        job_id: str,
+        *,
+        timeout: float | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        polling: Polling | None = None,
+        on_poll: Callable[[dict[str, Any], float], None] | None = None,
+    ) -> dict[str, Any]:
+        """Poll GetGeneratedPolicy until the job reaches a final status; return its ``jobDetails``.
+
+        ``on_poll(job_details, elapsed_seconds)`` is called after every poll (for progress displays).
+        Raises :class:`WaitTimeoutError` when ``timeout`` seconds pass first.
+        """
+        polling = polling or Polling()
+        started = time.monotonic()
+        while True:
+            details: dict[str, Any] = self.get(job_id)["jobDetails"]
+            elapsed = time.monotonic() - started
+            if on_poll:
+                on_poll(details, elapsed)
+            if details["status"] in FINAL_STATUSES:
+                return details
+            delay = polling.delay(elapsed)
+            if timeout is not None and elapsed + delay > timeout:
+                raise WaitTimeoutError(
+                    f"Policy generation {job_id} is still {details['status']} after {elapsed:.0f} s "
+                    f"(the limit is {timeout:.0f} s); it keeps running at Access Analyzer. "
+                    f"Wait longer, or follow it with `policygen wait {job_id}`."
+                )
+            sleep(delay)
 
     def get(self, job_id: str, *, placeholders: bool = False, service_level: bool = False) -> dict[str, Any]:
         """GetGeneratedPolicy: the job's details and, once SUCCEEDED, its generated policies."""

@@ -1,23 +1,34 @@
 """``accessanalyzer_policy_generation``: starts one Access Analyzer policy generation during apply.
 
-Every input forces replacement (a changed request is a new job); ``job_id`` and ``status`` are
-computed. Order: model, schema, validate, create, read, update, delete.
+Every input of the request forces replacement (a changed request is a new job); the job's id,
+status and times are computed. Order: model, schema, validate, create, read, update, delete, import.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
-from tf.iface import Config, CreateContext, DeleteContext, ReadContext, Resource, State, UpdateContext
+from tf.iface import (
+    Config,
+    CreateContext,
+    DeleteContext,
+    ImportContext,
+    ReadContext,
+    Resource,
+    State,
+    UpdateContext,
+)
 from tf.schema import Attribute, Schema
 from tf.types import Bool, List, Map, Number, String, Unknown
 from tf.utils import Diagnostics
 
 from policygen._names import POLICY_GENERATION_TYPE, PROVIDER_TYPE
-from policygen.errors import JobNotFoundError
+from policygen.errors import JobNotFoundError, PolicygenError
 from policygen.provider.provider import AccessAnalyzerProvider, diagnosed
-from policygen.provider.types import ObjectList
+from policygen.provider.timestamps import job_fields, rfc3339
+from policygen.provider.types import ObjectList, Timestamp
 from policygen.spec import document_findings, resolve_request
 
 log = logging.getLogger("policygen.provider")
@@ -88,10 +99,37 @@ def _contains_unknown(value: Any) -> bool:
 
 # ---- schema ------------------------------------------------------------------------------------
 
-TRAIL = ObjectList(
+class TrailList(ObjectList):
+    """``trails``: an unset ``regions`` equals an empty list, an unset ``all_regions`` equals false."""
+
+    def normalize(self, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        return [
+            {**t, "regions": sorted(t.get("regions") or []), "all_regions": bool(t.get("all_regions"))}
+            if isinstance(t, dict)
+            else t
+            for t in value
+        ]
+
+
+TRAIL = TrailList(
     {"cloud_trail_arn": String(), "regions": List(String()), "all_regions": Bool()},
     optional={"regions", "all_regions"},
 )
+
+#: How long create waits with `wait_for_completion` when `wait_timeout` is not set.
+DEFAULT_WAIT_TIMEOUT = "60m"
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def parse_duration(text: str) -> float | None:
+    """``"1h30m"``, ``"45m"``, ``"90s"`` in seconds; None when the text is not such a duration."""
+    match = _DURATION.match(text.strip())
+    if not text.strip() or match is None:
+        return None
+    hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+    return float(hours * 3600 + minutes * 60 + seconds)
 
 
 class PolicyGenerationResource(Resource):
@@ -131,7 +169,7 @@ class PolicyGenerationResource(Resource):
                 ),
                 replace(
                     "start_time",
-                    String(),
+                    Timestamp(),
                     "Start of the window (RFC 3339). Computed from "
                     "`lookback_days` when the job is created if left out.",
                     optional=True,
@@ -144,7 +182,7 @@ class PolicyGenerationResource(Resource):
                     "into `start_time` once, when the job is created.",
                     optional=True,
                 ),
-                replace("end_time", String(), "End of the window (RFC 3339). Default: now.", optional=True),
+                replace("end_time", Timestamp(), "End of the window (RFC 3339). Default: now.", optional=True),
                 replace(
                     "client_token",
                     String(),
@@ -159,12 +197,36 @@ class PolicyGenerationResource(Resource):
                     "otherwise identical request (like `terraform_data.triggers_replace`). Not with `client_token`.",
                     optional=True,
                 ),
+                Attribute(
+                    "wait_for_completion",
+                    Bool(),
+                    optional=True,
+                    description="Return from create only when the job has SUCCEEDED (FAILED fails the apply). "
+                    "Default: false, create returns once the job has started. Changing it starts nothing.",
+                ),
+                Attribute(
+                    "wait_timeout",
+                    String(),
+                    optional=True,
+                    description=f"How long `wait_for_completion` waits, e.g. `45m`, `1h30m`. Default: "
+                    f"`{DEFAULT_WAIT_TIMEOUT}`. The job keeps running when the wait gives up.",
+                ),
                 Attribute("job_id", String(), computed=True, description="The job id StartPolicyGeneration returned."),
                 Attribute(
                     "status",
                     String(),
                     computed=True,
                     description="IN_PROGRESS, SUCCEEDED, FAILED or CANCELED, as of the last apply or refresh.",
+                ),
+                Attribute("started_on", String(), computed=True, description="When the job started (RFC 3339)."),
+                Attribute("completed_on", String(), computed=True, description="When the job ended (RFC 3339)."),
+                Attribute("job_error", String(), computed=True, description="`CODE: message` of a failed job."),
+                Attribute(
+                    "expired",
+                    Bool(),
+                    computed=True,
+                    description="True once Access Analyzer no longer returns the job (it keeps them about seven "
+                    "days). The resource stays in state so that no new job is started; `status` is the last one seen.",
                 ),
             ],
         )
@@ -177,22 +239,53 @@ class PolicyGenerationResource(Resource):
             return  # values that come from other resources are checked at apply
         for pointer, message in document_findings(document_of(config)):
             diags.add_error("Invalid policy generation request", message, path=attribute_path(pointer))
+        timeout = config.get("wait_timeout")
+        if isinstance(timeout, str) and not parse_duration(timeout):
+            diags.add_error(
+                "Invalid wait_timeout",
+                f"{timeout!r} is not a duration; write it like 45m, 1h30m or 90s.",
+                path=["wait_timeout"],
+            )
 
     # ---- create --------------------------------------------------------------------------------
 
     @diagnosed(fallback=lambda planned: None)
     def create(self, ctx: CreateContext, planned: State) -> State | None:
+        service = self.provider.service
         request = resolve_request(document_of(planned))
-        job_id = self.provider.service.start_queued(request)
+        job_id = service.start_queued(request)
         log.info("started policy generation %s for %s", job_id, planned["principal_arn"])
-        status = self.provider.service.get(job_id)["jobDetails"]["status"]
-        return {
+        state = {
             **planned,
             "start_time": request["cloudTrailDetails"]["startTime"],
             "client_token": request["clientToken"],
             "job_id": job_id,
-            "status": status,
+            "status": "IN_PROGRESS",
+            "started_on": None,
+            "completed_on": None,
+            "job_error": None,
+            "expired": False,
         }
+        # From here on the job exists: whatever fails, return it, so that Terraform keeps it in
+        # state (tainted on error) instead of forgetting a running job.
+        try:
+            if planned.get("wait_for_completion"):
+                timeout = parse_duration(planned.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT)
+                details = service.wait(job_id, timeout=timeout)
+            else:
+                details = service.get(job_id)["jobDetails"]
+        except PolicygenError as exc:
+            ctx.diagnostics.add_error(f"Started policy generation {job_id}, but could not follow it", str(exc))
+            return state
+        state.update(job_fields(details))
+        if planned.get("wait_for_completion") and details["status"] != "SUCCEEDED":
+            ctx.diagnostics.add_error(
+                f"Policy generation {job_id} ended {details['status']}",
+                f"{state['job_error'] or 'The job was cancelled.'} The resource is kept (tainted): the next apply "
+                "replaces it with a new job. Fix the cause first (for AUTHORIZATION_ERROR, the access role's "
+                "permissions; for RESOURCE_NOT_FOUND_ERROR, the trail).",
+            )
+        return state
 
     # ---- read ----------------------------------------------------------------------------------
 
@@ -201,13 +294,18 @@ class PolicyGenerationResource(Resource):
         try:
             details = self.provider.service.get(current["job_id"])["jobDetails"]
         except JobNotFoundError:
-            return current  # kept: dropping it from state would start a new job on the next apply
-        return {**current, "status": details["status"]}
+            # Kept, marked expired: dropping it from state would start a new job on the next apply.
+            if not current.get("expired"):
+                log.info("policy generation %s is no longer returned by the service: expired", current["job_id"])
+            return {**current, "expired": True}
+        return {**current, **job_fields(details), "expired": False}
 
     # ---- update --------------------------------------------------------------------------------
 
     def update(self, ctx: UpdateContext, current: State, planned: State) -> State | None:
-        return planned  # every input forces replacement, so only computed values can differ here
+        # Only wait settings change in place (and, after an import, values the service cannot
+        # return): nothing to call, the new values are recorded.
+        return planned
 
     # ---- delete --------------------------------------------------------------------------------
 
@@ -220,6 +318,48 @@ class PolicyGenerationResource(Resource):
                 log.info("cancelled policy generation %s", current["job_id"])
         except JobNotFoundError:
             log.info("policy generation %s is no longer known to the service; forgetting it", current["job_id"])
+
+    # ---- import --------------------------------------------------------------------------------
+
+    @diagnosed(fallback=lambda job_id: None)
+    def import_(self, ctx: ImportContext, job_id: str) -> State | None:
+        """Adopt an existing job by its id: what the service returns is filled in, the rest is null.
+
+        Access Analyzer does not return the access role, a relative window, triggers or the client
+        token: those stay null, and the first plan records the configured values in place (see
+        ``protocol.py``); it never replaces the job.
+        """
+        service = self.provider.service
+        response = service.get(job_id.strip())
+        details = response["jobDetails"]
+        properties = (response.get("generatedPolicyResult") or {}).get("properties") or {}
+        principal = properties.get("principalArn") or next(
+            (g["principalArn"] for g in service.list() if g["jobId"] == details["jobId"]), None
+        )
+        trail_info = properties.get("cloudTrailProperties") or {}
+        trails = [
+            {
+                "cloud_trail_arn": t["cloudTrailArn"],
+                "regions": list(t.get("regions") or []) or None,
+                "all_regions": t.get("allRegions"),
+            }
+            for t in trail_info.get("trailProperties") or []
+        ]
+        return {
+            "principal_arn": principal,
+            "access_role": None,
+            "trails": trails or None,
+            "start_time": rfc3339(trail_info.get("startTime")),
+            "lookback_days": None,
+            "end_time": None,
+            "client_token": None,
+            "triggers": None,
+            "wait_for_completion": None,
+            "wait_timeout": None,
+            "job_id": details["jobId"],
+            **job_fields(details),
+            "expired": False,
+        }
 
 
 __all__ = ["PolicyGenerationResource", "attribute_path", "document_of"]

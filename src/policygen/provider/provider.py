@@ -77,7 +77,9 @@ class AccessAnalyzerProvider(Provider):
         )
 
     def get_data_sources(self) -> list[type[DataSource]]:
-        return []
+        from policygen.provider.generated_policy import GeneratedPolicyDataSource
+
+        return [GeneratedPolicyDataSource]
 
     def get_resources(self) -> list[type[Resource]]:
         from policygen.provider.policy_generation import PolicyGenerationResource
@@ -116,4 +118,6 @@ def diagnosed(fallback: Callable[..., Any]) -> Callable[[F], F]:
 
 def _summary(method: str, type_name: str) -> str:
     verb = {"create": "start", "read": "refresh", "delete": "cancel", "import_": "import"}.get(method, method)
+    if type_name.endswith("generated_policy"):
+        verb = "read"
     return f"Could not {verb} {type_name}"

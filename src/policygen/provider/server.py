@@ -9,20 +9,52 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
+import time
+
+#: Loggers that would print request headers (which carry session tokens) at DEBUG: kept quieter.
+_CHATTY_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Serve the provider over gRPC until Terraform stops it."""
+    """Serve the provider over gRPC until Terraform stops it (or dies)."""
     logging.basicConfig(
         stream=sys.stderr,
         level=os.environ.get("POLICYGEN_PROVIDER_LOG_LEVEL", "INFO"),
         format="[policygen-provider] %(levelname)s %(name)s: %(message)s",
     )
+    for name in _CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    _exit_with_parent()
+
+    import tf.provider
     from tf.runner import run_provider
 
+    from policygen.provider.protocol import PolicygenServicer
+
+    # run_provider builds its servicer from tf.provider.ProviderServicer at call time; ours adds the
+    # plan rules the framework cannot express (see PolicygenServicer).
+    tf.provider.ProviderServicer = PolicygenServicer
     from policygen.provider.provider import AccessAnalyzerProvider
 
     run_provider(AccessAnalyzerProvider(), argv or sys.argv)
+
+
+def _exit_with_parent() -> None:
+    """Exit when Terraform goes away without stopping us (e.g. SIGKILL), instead of lingering.
+
+    A provider left running would finish the calls in flight for nobody; the derived client tokens
+    make the next apply find those jobs again, but no process should outlive its apply.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        logging.getLogger("policygen.provider").warning("terraform (pid %d) is gone; exiting", parent)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 if __name__ == "__main__":

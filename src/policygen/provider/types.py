@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
-from tf.types import TfType, Unknown
+from tf.types import String, TfType, Unknown
 
 
 class ObjectList(TfType):
@@ -34,6 +35,14 @@ class ObjectList(TfType):
             return value
         return [self._each(item, "decode") for item in value]
 
+    def semantically_equal(self, a_decoded: Any, b_decoded: Any) -> bool:
+        """Equal when equal after :meth:`normalize` (so an imported value matches its configuration)."""
+        return bool(self.normalize(a_decoded) == self.normalize(b_decoded))
+
+    def normalize(self, value: Any) -> Any:
+        """The value in a canonical form; here the value itself (subclasses say what is equivalent)."""
+        return value
+
     def _each(self, item: Any, how: str) -> Any:
         if item is None or item is Unknown:
             return item
@@ -41,3 +50,19 @@ class ObjectList(TfType):
             name: (item.get(name) if item.get(name) in (None, Unknown) else getattr(t, how)(item[name]))
             for name, t in self.attributes.items()
         }
+
+
+class Timestamp(String):
+    """An RFC 3339 string; two spellings of the same instant (``Z`` / ``+00:00``) are equal."""
+
+    def semantically_equal(self, a_decoded: Any, b_decoded: Any) -> bool:
+        return bool(_instant(a_decoded) == _instant(b_decoded))
+
+
+def _instant(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value

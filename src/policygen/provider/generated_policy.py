@@ -1,0 +1,85 @@
+"""``data "accessanalyzer_generated_policy"``: the policies a finished job generated, as JSON strings.
+
+The second half of the two-phase workflow: apply starts the job, a reviewer reads the draft, a
+later apply feeds ``policies`` into an ``aws_iam_policy``. While the job is still running the data
+source returns its status with no policies, and says so in a warning.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tf.iface import Config, DataSource, ReadDataContext, State
+from tf.schema import Attribute, Schema
+from tf.types import Bool, List, String
+
+from policygen.provider.provider import AccessAnalyzerProvider, diagnosed
+from policygen.provider.timestamps import job_fields
+
+
+class GeneratedPolicyDataSource(DataSource):
+    """GetGeneratedPolicy for one job."""
+
+    def __init__(self, provider: AccessAnalyzerProvider) -> None:
+        self.provider = provider
+
+    @classmethod
+    def get_name(cls) -> str:
+        return "generated_policy"
+
+    @classmethod
+    def get_schema(cls) -> Schema:
+        return Schema(
+            version=1,
+            description="The policies an Access Analyzer policy generation job generated (GetGeneratedPolicy).",
+            attributes=[
+                Attribute("job_id", String(), required=True, description="The job id, e.g. a resource's `job_id`."),
+                Attribute(
+                    "include_resource_placeholders", Bool(), optional=True,
+                    description="Ask for resource ARN placeholders such as `${TableName}` instead of `*`.",
+                ),
+                Attribute(
+                    "include_service_level_template", Bool(), optional=True,
+                    description="Ask for a service-level template (`service:${Action}`) instead of actions.",
+                ),
+                Attribute("status", String(), computed=True, description="The job's status."),
+                Attribute(
+                    "is_complete", Bool(), computed=True,
+                    description="False when the service could not list every action used (e.g. too many).",
+                ),
+                Attribute(
+                    "policies", List(String()), computed=True,
+                    description="The generated policy documents, as JSON strings (empty until SUCCEEDED).",
+                ),
+                Attribute("started_on", String(), computed=True, description="When the job started (RFC 3339)."),
+                Attribute("completed_on", String(), computed=True, description="When the job ended (RFC 3339)."),
+                Attribute("job_error", String(), computed=True, description="`CODE: message` of a failed job."),
+            ],
+        )
+
+    @diagnosed(fallback=lambda config: None)
+    def read(self, ctx: ReadDataContext, config: Config) -> State | None:
+        response = self.provider.service.get(
+            config["job_id"],
+            placeholders=bool(config.get("include_resource_placeholders")),
+            service_level=bool(config.get("include_service_level_template")),
+        )
+        details = response["jobDetails"]
+        result: dict[str, Any] = response.get("generatedPolicyResult") or {}
+        policies = [p["policy"] for p in result.get("generatedPolicies") or []]
+        if details["status"] != "SUCCEEDED":
+            ctx.diagnostics.add_warning(
+                f"Policy generation {config['job_id']} is {details['status']}",
+                "Its policies are available once it has SUCCEEDED; until then `policies` is empty. "
+                f"Follow it with `policygen wait {config['job_id']}` and apply again.",
+                path=["job_id"],
+            )
+        return {
+            **config,
+            **job_fields(details),
+            "is_complete": bool(result.get("properties", {}).get("isComplete", False)),
+            "policies": policies,
+        }
+
+
+__all__ = ["GeneratedPolicyDataSource"]
