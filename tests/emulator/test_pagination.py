@@ -54,11 +54,15 @@ def test_principal_filter(emulator_factory: Callable[..., Emulator]) -> None:
 
 
 def test_only_the_last_seven_days_are_listed(emulator_factory: Callable[..., Emulator]) -> None:
-    """A job started more than seven days ago is no longer listed, though it can still be read."""
+    """A job started more than seven days ago is no longer listed, nor returned by GetGeneratedPolicy."""
     client, ids, clock = _started(emulator_factory, [PRINCIPAL])
-    clock.advance(days=7, seconds=1)
-    assert client.list_policy_generations()["policyGenerations"] == []
+    clock.advance(days=6, hours=23)
     assert client.get_generated_policy(jobId=ids[0])["jobDetails"]["status"] == "SUCCEEDED"
+    clock.advance(hours=1, seconds=1)
+    assert client.list_policy_generations()["policyGenerations"] == []
+    with pytest.raises(ClientError) as caught:
+        client.get_generated_policy(jobId=ids[0])
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
 
 
 def test_unknown_next_token_is_rejected(client: Any) -> None:

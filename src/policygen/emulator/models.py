@@ -253,9 +253,14 @@ class PolicyGenerationBackend:
             return job
 
     def get_job(self, job_id: str) -> Job:
-        """The job with this id, or the ValidationException the service answers."""
+        """The job with this id, or the ValidationException the service answers.
+
+        Jobs are kept for seven days, like the list: after that the service no longer knows them.
+        """
         with self._lock:
             job = self._jobs.get(job_id)
+            if job is not None and job.started_on < self.clock() - LIST_WINDOW:
+                job = None
             if job is not None:
                 self._settle(job)
         if job is None:
