@@ -15,6 +15,9 @@ _EXPORTS = {
     "PolicyGeneration": "policygen.constructs",
     "PolicyGenerations": "policygen.constructs",
     "AccessAnalyzerProvider": "policygen.constructs",
+    "AccessAnalyzerServiceRole": "policygen.constructs.iam",
+    "DeployerPolicy": "policygen.constructs.iam",
+    "deployer_policy": "policygen.iam_policies",
     "Spec": "policygen.spec",
     "Trail": "policygen.spec",
     "load_paths": "policygen.spec",
@@ -27,6 +30,8 @@ _EXPORTS = {
 
 __all__ = [
     "AccessAnalyzerProvider",
+    "AccessAnalyzerServiceRole",
+    "DeployerPolicy",
     "PolicyGeneration",
     "PolicyGenerations",
     "PolicygenError",
@@ -35,13 +40,16 @@ __all__ = [
     "Spec",
     "SpecError",
     "Trail",
+    "deployer_policy",
     "install_provider",
     "load_paths",
 ]
 
 if TYPE_CHECKING:
     from policygen.constructs import AccessAnalyzerProvider, PolicyGeneration, PolicyGenerations
+    from policygen.constructs.iam import AccessAnalyzerServiceRole, DeployerPolicy
     from policygen.errors import PolicygenError, Problem, ServiceError, SpecError
+    from policygen.iam_policies import deployer_policy
     from policygen.install import install_provider
     from policygen.spec import Spec, Trail, load_paths
 

@@ -1,0 +1,199 @@
+"""Hand-written bindings of the few ``hashicorp/aws`` types policygen declares.
+
+``cdktf-cdktf-provider-aws`` would give these too, but it costs about 12 s to import and 486 MB
+installed, for three resource types. These classes write the same Terraform JSON; a user who
+already has that package passes its ``AwsProvider`` in (any :class:`cdktf.TerraformProvider`).
+Every attribute here is a string: ``None`` values are left out by cdktf.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cdktf
+
+from constructs import Construct
+
+#: The provider's type name and registry source.
+AWS_PROVIDER_TYPE = "aws"
+AWS_PROVIDER_SOURCE = "hashicorp/aws"
+#: Every attribute used here exists in hashicorp/aws 5.x and 6.x.
+AWS_PROVIDER_VERSION = ">= 5.0"
+#: Construct id of the provider that is added to a stack when the user passes none.
+DEFAULT_AWS_PROVIDER_ID = "aws"
+
+_AWS_METADATA = cdktf.TerraformProviderGeneratorMetadata(
+    provider_name=AWS_PROVIDER_TYPE, provider_version_constraint=AWS_PROVIDER_VERSION
+)
+
+
+class _StringAttributes:
+    """``cdktf synth --hcl`` support for bindings whose attributes are all strings."""
+
+    def _synthesize_attributes(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _synthesize_hcl_attributes(self) -> dict[str, Any]:
+        return {
+            key: {"value": value, "type": "simple", "storageClassType": "string"}
+            for key, value in self._synthesize_attributes().items()
+            if value is not None
+        }
+
+
+class AwsProvider(_StringAttributes, cdktf.TerraformProvider):
+    """A minimal ``provider "aws"`` block with its ``required_providers`` entry (``hashicorp/aws >= 5.0``).
+
+    :param region: the provider's Region. IAM is global, so the roles do not depend on it. Default:
+        the AWS provider's own chain (``AWS_REGION``, the profile).
+    :param profile: named AWS profile. Default: the provider's chain (``AWS_PROFILE``).
+    :param alias: alias, for several accounts in one stack. Default: the default provider.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        region: str | None = None,
+        profile: str | None = None,
+        alias: str | None = None,
+    ) -> None:
+        super().__init__(
+            scope,
+            id,
+            terraform_resource_type=AWS_PROVIDER_TYPE,
+            terraform_generator_metadata=_AWS_METADATA,
+            terraform_provider_source=AWS_PROVIDER_SOURCE,
+        )
+        self.region = region
+        self.profile = profile
+        self._alias = alias
+
+    @property  # type: ignore[misc]  # jsii declares alias read-write; the provider's alias is fixed at construction
+    def alias(self) -> str | None:
+        return self._alias
+
+    def _synthesize_attributes(self) -> dict[str, Any]:
+        return {"region": self.region, "profile": self.profile, "alias": self._alias}
+
+
+class IamRole(_StringAttributes, cdktf.TerraformResource):
+    """``resource "aws_iam_role"``: a role with its trust policy (a JSON string)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        assume_role_policy: str,
+        name: str | None = None,
+        name_prefix: str | None = None,
+        path: str | None = None,
+        description: str | None = None,
+        permissions_boundary: str | None = None,
+        provider: cdktf.TerraformProvider | None = None,
+    ) -> None:
+        super().__init__(
+            scope,
+            id,
+            terraform_resource_type="aws_iam_role",
+            terraform_generator_metadata=_AWS_METADATA,
+            provider=provider,
+        )
+        self.assume_role_policy = assume_role_policy
+        self.name = name
+        self.name_prefix = name_prefix
+        self.path = path
+        self.description = description
+        self.permissions_boundary = permissions_boundary
+
+    @property
+    def arn(self) -> str:
+        """The role's ARN (a token until apply)."""
+        return str(self.get_string_attribute("arn"))
+
+    @property
+    def role_name(self) -> str:
+        """The role's name (a token: with ``name_prefix``, Terraform chooses it)."""
+        return str(self.get_string_attribute("name"))
+
+    def _synthesize_attributes(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "name_prefix": self.name_prefix,
+            "path": self.path,
+            "description": self.description,
+            "assume_role_policy": self.assume_role_policy,
+            "permissions_boundary": self.permissions_boundary,
+        }
+
+
+class IamRolePolicy(_StringAttributes, cdktf.TerraformResource):
+    """``resource "aws_iam_role_policy"``: an inline policy (a JSON string) of one role."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        role: str,
+        policy: str,
+        name: str,
+        provider: cdktf.TerraformProvider | None = None,
+    ) -> None:
+        super().__init__(
+            scope,
+            id,
+            terraform_resource_type="aws_iam_role_policy",
+            terraform_generator_metadata=_AWS_METADATA,
+            provider=provider,
+        )
+        self.role = role
+        self.policy = policy
+        self.name = name
+
+    @property
+    def role_name(self) -> str:
+        """The name of the role the policy belongs to, known once the policy exists (a token)."""
+        return str(self.get_string_attribute("role"))
+
+    def _synthesize_attributes(self) -> dict[str, Any]:
+        return {"name": self.name, "role": self.role, "policy": self.policy}
+
+
+class CallerIdentity(_StringAttributes, cdktf.TerraformDataSource):
+    """``data "aws_caller_identity"``: the account the AWS provider's credentials belong to."""
+
+    def __init__(self, scope: Construct, id: str, *, provider: cdktf.TerraformProvider | None = None) -> None:
+        super().__init__(
+            scope,
+            id,
+            terraform_resource_type="aws_caller_identity",
+            terraform_generator_metadata=_AWS_METADATA,
+            provider=provider,
+        )
+
+    @property
+    def account_id(self) -> str:
+        """The account id (a token, read at plan)."""
+        return str(self.get_string_attribute("account_id"))
+
+    def _synthesize_attributes(self) -> dict[str, Any]:
+        return {}
+
+
+def default_aws_provider(stack: cdktf.TerraformStack) -> cdktf.TerraformProvider:
+    """The stack's unaliased ``aws`` provider: one the user declared (any binding), else a new one.
+
+    Reusing a declared provider matters: Terraform refuses two ``provider "aws"`` blocks without
+    an alias.
+    """
+    for child in stack.node.children:
+        if (
+            isinstance(child, cdktf.TerraformProvider)
+            and child.terraform_resource_type == AWS_PROVIDER_TYPE
+            and child.alias is None
+        ):
+            return child
+    return AwsProvider(stack, DEFAULT_AWS_PROVIDER_ID)
