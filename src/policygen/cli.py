@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from policygen.errors import PolicygenError
 
 if TYPE_CHECKING:
+    from policygen.service import AccessAnalyzer
     from policygen.spec import Spec
 
 Handler = Callable[[argparse.Namespace], int]
@@ -77,7 +78,73 @@ def _parser() -> argparse.ArgumentParser:
         help="root of a local or filesystem mirror (default: ~/.terraform.d/plugins, an implied mirror)",
     )
     install.set_defaults(handler=_install_provider)
+    _add_follow_commands(sub)
     return parser
+
+
+def _add_follow_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``status``, ``wait``, ``fetch`` (a job) and ``review`` (a plan); see docs/cli.md."""
+    aws = argparse.ArgumentParser(add_help=False)
+    connection = aws.add_argument_group("AWS connection (default: boto3's configuration chain)")
+    connection.add_argument("--region", help="AWS Region (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's)")
+    connection.add_argument("--profile", help="named AWS profile (default: AWS_PROFILE)")
+    connection.add_argument(
+        "--endpoint-url", help="Access Analyzer endpoint URL (default: AWS_ENDPOINT_URL_ACCESSANALYZER, else AWS's)"
+    )
+
+    status = sub.add_parser("status", parents=[aws], help="show a policy generation job's status")
+    status.add_argument("job_id", metavar="JOB_ID")
+    status.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    status.set_defaults(handler=_status)
+
+    wait = sub.add_parser("wait", parents=[aws], help="wait until a job finishes; exit 0 only if it SUCCEEDED")
+    wait.add_argument("job_id", metavar="JOB_ID")
+    wait.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=3600.0,
+        metavar="SECONDS",
+        help="give up after SECONDS; the job keeps running (default: 3600; 0: no limit)",
+    )
+    wait.set_defaults(handler=_wait)
+
+    fetch = sub.add_parser("fetch", parents=[aws], help="write a SUCCEEDED job's policies as JSON files")
+    fetch.add_argument("job_id", metavar="JOB_ID")
+    fetch.add_argument(
+        "--out", type=Path, default=Path(), metavar="DIR", help="folder for DIR/<jobId>-<n>.json (default: .)"
+    )
+    fetch.add_argument(
+        "--placeholders",
+        action="store_true",
+        help="resource ARN placeholders instead of * (includeResourcePlaceholders)",
+    )
+    fetch.add_argument(
+        "--service-level",
+        action="store_true",
+        help="add a service-level template where actions are unknown (includeServiceLevelTemplate)",
+    )
+    fetch.set_defaults(handler=_fetch)
+
+    review = sub.add_parser("review", help="summarise a plan's policy generations for a pull request")
+    review.add_argument("plan", metavar="PLAN", help="output of `terraform show -json PLANFILE`; - for stdin")
+    review.add_argument(
+        "--format", choices=("markdown", "json"), default="markdown", help="output format (default: markdown)"
+    )
+    review.add_argument(
+        "--region", help="Region of generations whose provider configuration in the plan sets none (quota check)"
+    )
+    review.set_defaults(handler=_review)
+
+
+def _seconds(text: str) -> float:
+    """An argparse type: a number of seconds, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, 0 or more; got {text!r}")
+    return value
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -113,6 +180,76 @@ def _install_provider(args: argparse.Namespace) -> int:
     from policygen.install import install_provider
 
     print(install_provider(args.dir))
+    return 0
+
+
+def _access_analyzer(args: argparse.Namespace) -> AccessAnalyzer:
+    from policygen.service import AccessAnalyzer, ClientSettings
+
+    return AccessAnalyzer(ClientSettings(region=args.region, profile=args.profile, endpoint_url=args.endpoint_url))
+
+
+def _status(args: argparse.Namespace) -> int:
+    from policygen.follow import get_status, require_success
+
+    status = get_status(_access_analyzer(args), args.job_id)
+    if args.format == "json":
+        print(json.dumps(status.to_dict(), indent=2))
+    else:
+        for label, value in status.to_dict().items():
+            if value is not None and label != "jobError":
+                print(f"{label + ':':<14}{value}")
+    if status.status in ("FAILED", "CANCELED"):
+        require_success(status)  # raises, with the jobError
+    return 0
+
+
+def _wait(args: argparse.Namespace) -> int:
+    from policygen.follow import require_success, wait_for_job
+    from policygen.progress import WaitProgress, format_duration
+
+    timeout = args.timeout or None
+    progress = WaitProgress(sys.stdout, live=sys.stdout.isatty(), timeout=timeout)
+    try:
+        status = wait_for_job(_access_analyzer(args), args.job_id, timeout=timeout, on_tick=progress)
+    finally:
+        progress.close()
+    require_success(status)
+    print(f"job {status.job_id}: SUCCEEDED after {format_duration(progress.elapsed)}")
+    return 0
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    from policygen.follow import fetch_policies, write_policies
+
+    result = fetch_policies(
+        _access_analyzer(args), args.job_id, placeholders=args.placeholders, service_level=args.service_level
+    )
+    for path in write_policies(result, args.out):
+        print(path)
+    if not result.policies:
+        print(
+            f"policygen: job {args.job_id} SUCCEEDED with no policy: Access Analyzer found no activity of the "
+            "principal in the trails, Regions and window it read.",
+            file=sys.stderr,
+        )
+    if result.is_complete is False:
+        print(
+            "policygen: Access Analyzer marks this result incomplete (isComplete: false): some activity could not "
+            "be mapped to actions; review the policy, or fetch with --service-level for a template to fill in.",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _review(args: argparse.Namespace) -> int:
+    from policygen.review import read_plan, review_plan, to_markdown
+
+    review = review_plan(read_plan(args.plan), region=args.region)
+    if args.format == "json":
+        print(json.dumps(review.to_dict(), indent=2))
+    else:
+        print(to_markdown(review), end="")
     return 0
 
 

@@ -42,9 +42,12 @@ class WaitProgress:
         self._drawn = False
         self._last_status: str | None = None
         self._last_line_at = 0.0
+        #: Seconds waited, as of the latest tick.
+        self.elapsed = 0.0
 
     def __call__(self, status: JobStatus, elapsed: float) -> None:
         """Show ``status`` after ``elapsed`` seconds of waiting."""
+        self.elapsed = elapsed
         limit = f" (timeout {format_duration(self.timeout)})" if self.timeout is not None else ""
         text = f"job {status.job_id}: {status.status}, {format_duration(elapsed)} elapsed{limit}"
         if self.live:

@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from policygen.errors import PolicygenError
@@ -256,6 +258,20 @@ def estimated_seconds(generations: Sequence[GenerationChange]) -> tuple[int, int
     return SECONDS_PER_JOB * (len(started) if waits else len(started) - 1), SECONDS_PER_JOB * len(started)
 
 
+def read_plan(path: str) -> dict[str, Any]:
+    """Read and parse ``terraform show -json`` output from a file, or from standard input for ``-``."""
+    if path == "-":
+        return load_plan(sys.stdin.read(), "standard input")
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicygenError(
+            f"Cannot read the plan {path}: {exc}. Pass the output of `terraform show -json PLANFILE` "
+            "as a file, or - to read it from standard input."
+        ) from exc
+    return load_plan(text, path)
+
+
 def load_plan(text: str, source: str = "the plan") -> dict[str, Any]:
     """Parse ``terraform show -json`` output; raise PolicygenError when it is not a plan."""
     try:
@@ -334,10 +350,10 @@ def _generation(
         principal_arn=values.get("principal_arn"),
         access_role=values.get("access_role"),
         trails=trails,
-        window=_window(values, unknown if values is after else {}, timestamp),
+        window=_window(after, unknown, timestamp) if action in ("create", "replace", "update") else None,
         previous_job_id=before.get("job_id"),
         previous_status=before.get("status"),
-        replaced_attributes=tuple(sorted({str(path[0]) for path in change.get("replace_paths") or [] if path})),
+        replaced_attributes=tuple(sorted({str(path[0]) for path in body.get("replace_paths") or [] if path})),
         unknown_attributes=unknown_names,
         waits_for_completion=bool(after.get("wait_for_completion")),
     )
@@ -401,7 +417,7 @@ def _region(configured: tuple[str | None, str] | None, fallback: str | None) -> 
     if region is not None:
         return region, note
     if fallback is not None:
-        return fallback, f"from --region ({note})"
+        return fallback, "from --region"
     return None, note
 
 
@@ -519,11 +535,15 @@ def to_markdown(review: Review) -> str:
             else f"{q.jobs_started} in a Region the plan does not name"
             for q in review.regions
         )
+        apply_time = (
+            f"Expected apply time about **{_minutes(review.estimated_apply_seconds)}**"
+            if review.estimated_apply_seconds
+            else "The apply returns once the job has started"
+        )
         lines.append(
-            f"Applying starts **{review.jobs_started}** job(s): {started}. Expected apply time about "
-            f"**{_minutes(review.estimated_apply_seconds)}**; every policy ready about "
-            f"**{_minutes(review.estimated_ready_seconds)}** after the apply starts "
-            f"(~{_minutes(SECONDS_PER_JOB)} per job)."
+            f"Applying starts **{review.jobs_started}** job(s): {started}. {apply_time}; every policy ready "
+            f"about **{_minutes(review.estimated_ready_seconds)}** after the apply starts "
+            f"(~{_minutes(SECONDS_PER_JOB)} per job, one job at a time)."
         )
         lines.append("")
     plan_wide = [w for w in review.warnings if w.address is None]
