@@ -102,7 +102,8 @@ def closest_region(region: str) -> str | None:
     every = sorted(r for regions in partitions().values() for r in regions)
     close = difflib.get_close_matches(region, every, n=5, cutoff=0.6)
     same_letters = [c for c in close if sorted(c) == sorted(region)]
-    return (same_letters or close or [None])[0]
+    best = same_letters or close
+    return best[0] if best else None
 
 
 def arn_problem(value: object, kind: ArnKind) -> str | None:
@@ -136,8 +137,8 @@ def _reason(value: str, kind: ArnKind) -> str | None:
         if not arn.region:
             return "it has no Region; a trail ARN names the trail's home Region"
         if region_problem(arn.region):
-            close = closest_region(arn.region)
-            hint = f" (did you mean {close!r}?)" if close else ""
+            meant = closest_region(arn.region)
+            hint = f" (did you mean {meant!r}?)" if meant else ""
             return f"its Region {arn.region!r} is not a known AWS Region{hint}"
     elif arn.region:
         return f"IAM ARNs have no Region, but this one has {arn.region!r}"
