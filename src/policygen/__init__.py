@@ -15,6 +15,8 @@ _EXPORTS = {
     "PolicyGeneration": "policygen.constructs",
     "PolicyGenerations": "policygen.constructs",
     "AccessAnalyzerProvider": "policygen.constructs",
+    "GeneratedPolicy": "policygen.constructs",
+    "TrailSpec": "policygen.constructs",
     "AccessAnalyzerServiceRole": "policygen.constructs.iam",
     "DeployerPolicy": "policygen.constructs.iam",
     "deployer_policy": "policygen.iam_policies",
@@ -32,6 +34,7 @@ __all__ = [
     "AccessAnalyzerProvider",
     "AccessAnalyzerServiceRole",
     "DeployerPolicy",
+    "GeneratedPolicy",
     "PolicyGeneration",
     "PolicyGenerations",
     "PolicygenError",
@@ -40,13 +43,20 @@ __all__ = [
     "Spec",
     "SpecError",
     "Trail",
+    "TrailSpec",
     "deployer_policy",
     "install_provider",
     "load_paths",
 ]
 
 if TYPE_CHECKING:
-    from policygen.constructs import AccessAnalyzerProvider, PolicyGeneration, PolicyGenerations
+    from policygen.constructs import (
+        AccessAnalyzerProvider,
+        GeneratedPolicy,
+        PolicyGeneration,
+        PolicyGenerations,
+        TrailSpec,
+    )
     from policygen.constructs.iam import AccessAnalyzerServiceRole, DeployerPolicy
     from policygen.errors import PolicygenError, Problem, ServiceError, SpecError
     from policygen.iam_policies import deployer_policy

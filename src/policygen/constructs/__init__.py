@@ -1,6 +1,7 @@
-"""CDK for Terraform constructs: ``PolicyGeneration`` and its provider binding."""
+"""CDK for Terraform constructs: ``PolicyGeneration``, ``GeneratedPolicy`` and the provider binding."""
 
-from policygen.constructs.policy_generation import PolicyGeneration, PolicyGenerations
+from policygen.constructs.generated_policy import GeneratedPolicy
+from policygen.constructs.policy_generation import PolicyGeneration, PolicyGenerations, TrailSpec
 from policygen.constructs.provider import AccessAnalyzerProvider
 
-__all__ = ["AccessAnalyzerProvider", "PolicyGeneration", "PolicyGenerations"]
+__all__ = ["AccessAnalyzerProvider", "GeneratedPolicy", "PolicyGeneration", "PolicyGenerations", "TrailSpec"]

@@ -2,31 +2,91 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
+import traceback
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any, NotRequired, TypedDict
 
 import cdktf
+import jsii
+
 from constructs import Construct
-
-from policygen._names import NO_INSTALL_ENV
-from policygen.constructs.provider import AccessAnalyzerProvider
+from policygen.constructs.provider import AccessAnalyzerProvider, use_provider
 from policygen.constructs.resource import PolicyGenerationResource
-from policygen.install import install_provider, lock_provider
-from policygen.spec import Spec, load_paths, terraform_identifier
+from policygen.errors import Problem, SpecError
+from policygen.spec import Spec, Trail, document_findings, from_document, load_paths, terraform_identifier
 
-#: Construct id of the provider that is added to a stack when the user adds none.
-DEFAULT_PROVIDER_ID = "accessanalyzer"
+#: Logical id of the stack output that maps every generation's name to its job id.
+JOB_IDS_OUTPUT = "policy_generation_job_ids"
+
+
+class TrailSpec(TypedDict):
+    """One trail as a mapping: the keyword-argument form of :class:`policygen.spec.Trail`.
+
+    ``cloud_trail_arn`` is the trail's ARN; give either ``regions`` (the Regions whose events to
+    read) or ``all_regions=True``.
+    """
+
+    cloud_trail_arn: str
+    regions: NotRequired[Sequence[str]]
+    all_regions: NotRequired[bool]
+
+
+#: The props that describe the request itself; ``spec=`` gives all of them at once.
+_SPEC_PROPS = (
+    "name",
+    "principal_arn",
+    "access_role",
+    "trails",
+    "start_time",
+    "end_time",
+    "lookback_days",
+    "client_token",
+    "triggers",
+)
 
 
 class PolicyGeneration(Construct):
     """Starts an IAM Access Analyzer policy generation when the stack is applied.
 
-    Emits one ``accessanalyzer_policy_generation`` resource, named after the spec, and the stack
-    output ``<name>_job_id``. Adds an :class:`AccessAnalyzerProvider` to the stack when it has none.
+    Emits one ``accessanalyzer_policy_generation`` resource named after the generation, the stack
+    output ``<name>_job_id``, and adds the generation to the stack's ``policy_generation_job_ids``
+    output (name -> job id). Give the request either as ``spec=`` (from a spec file, see
+    :meth:`from_file`) or as keyword arguments, never both. Either way it is checked here, with
+    the spec files' own rules and messages; an invalid request raises
+    :class:`policygen.errors.SpecError` naming the props at fault, before anything is synthesized.
+    Values that are tokens (e.g. another resource's ARN) are checked by the provider at plan time.
 
-    :param spec: the validated request (see :func:`policygen.spec.load_paths`).
-    :param provider: the provider to use. Default: the stack's default ``accessanalyzer`` provider,
-        added on first use.
+    :param spec: the whole request, e.g. from :func:`policygen.spec.load_paths`. Default: None, the
+        request is given by the keyword arguments below.
+    :param name: the generation's name: the Terraform resource name and the output
+        ``<name>_job_id`` (hyphens become underscores). Default: the construct id.
+    :param principal_arn: ARN of the IAM role or user to generate a policy for. Required without ``spec``.
+    :param access_role: ARN of the service role Access Analyzer assumes to read the trails.
+        Required without ``spec``.
+    :param trails: the CloudTrail trails to read, as :class:`policygen.spec.Trail` objects or
+        :class:`TrailSpec` mappings. Required without ``spec``.
+    :param start_time: start of the window (ISO 8601 with a zone). Default: None; then
+        ``lookback_days`` is required.
+    :param end_time: end of the window (ISO 8601 with a zone). Default: None, the job's start time.
+    :param lookback_days: relative window of 1-90 days, resolved into ``start_time`` once, when
+        the job is created. Default: None; then ``start_time`` is required.
+    :param client_token: idempotency token. Default: None, derived from the request (and
+        ``triggers``), so that a retried apply gets back the job it started.
+    :param triggers: opaque strings mixed into the derived client token: changing one starts a new
+        job for an otherwise identical request. Default: None, no triggers.
+    :param wait_for_completion: make apply wait until the job has SUCCEEDED (a FAILED job fails the
+        apply). Changing it starts no new job. Default: False, apply returns once the job started.
+    :param wait_timeout: how long ``wait_for_completion`` waits, a duration such as ``"45m"`` or
+        ``"1h30m"``; only with ``wait_for_completion=True``. Default: None, the provider's default.
+    :param provider: the provider configuration (Region, account) to start the job with. Default:
+        the stack's default provider, added to the stack when it has none.
+    :raises SpecError: when both ``spec`` and request props are given, when required props are
+        missing, when the request breaks a rule of the spec, or when the name is already used by
+        another generation of the stack.
     """
 
     def __init__(
@@ -34,14 +94,73 @@ class PolicyGeneration(Construct):
         scope: Construct,
         id: str,
         *,
-        spec: Spec,
-        provider: cdktf.TerraformProvider | None = None,
+        spec: Spec | None = None,
+        name: str | None = None,
+        principal_arn: str | None = None,
+        access_role: str | None = None,
+        trails: Sequence[Trail | TrailSpec] | None = None,
+        start_time: str | None = None,
+        end_time: str | None = None,
+        lookback_days: int | None = None,
+        client_token: str | None = None,
+        triggers: Mapping[str, str] | None = None,
+        wait_for_completion: bool = False,
+        wait_timeout: str | None = None,
+        provider: AccessAnalyzerProvider | None = None,
     ) -> None:
+        props = {
+            "name": name,
+            "principal_arn": principal_arn,
+            "access_role": access_role,
+            "trails": trails,
+            "start_time": start_time,
+            "end_time": end_time,
+            "lookback_days": lookback_days,
+            "client_token": client_token,
+            "triggers": triggers,
+        }
+        where = _call_site()
+        if spec is not None:
+            given = [key for key in _SPEC_PROPS if props[key] is not None]
+            if given:
+                raise _error(
+                    where,
+                    "/spec",
+                    f"give the request either as spec= or as keyword arguments, not both: spec= was given "
+                    f"together with {', '.join(given)}. Remove {'it' if len(given) == 1 else 'them'}, or "
+                    f"change the spec with dataclasses.replace(spec, {given[0]}=...).",
+                )
+            spec = _checked(spec.to_document(), spec.source, where)
+        else:
+            missing = [key for key in ("principal_arn", "access_role", "trails") if props[key] is None]
+            if missing:
+                raise _error(
+                    where,
+                    "",
+                    f"PolicyGeneration {id!r} needs {', '.join(missing)}; give "
+                    f"{'it' if len(missing) == 1 else 'them'} as keyword arguments, or the whole request as spec=.",
+                )
+            props["name"] = id if name is None else name
+            spec = _checked(_document(props, where), f"{where.file}:{where.line}", where)
+        if wait_timeout is not None and not wait_for_completion:
+            raise _error(
+                where,
+                "/wait_timeout",
+                f"wait_timeout={wait_timeout!r} can only be given with wait_for_completion=True; "
+                "add wait_for_completion=True, or remove wait_timeout.",
+            )
+        job_ids = JobIdsOutput.of(scope)
+        job_ids.check_unique(spec.name, where)
         super().__init__(scope, id)
-        stack = cdktf.TerraformStack.of(self)
         self.spec = spec
+        job_ids.generations[spec.name] = self
         self.resource = PolicyGenerationResource(
-            self, "resource", spec=spec, provider=provider or default_provider(stack)
+            self,
+            "resource",
+            spec=spec,
+            wait_for_completion=wait_for_completion,
+            wait_timeout=wait_timeout,
+            provider=use_provider(self, provider),
         )
         self.resource.override_logical_id(terraform_identifier(spec.name))
         self.output = cdktf.TerraformOutput(
@@ -53,13 +172,18 @@ class PolicyGeneration(Construct):
         self.output.override_logical_id(spec.output_name)
 
     @property
+    def name(self) -> str:
+        """The generation's name (the spec's, else the one given, else the construct id)."""
+        return self.spec.name
+
+    @property
     def job_id(self) -> str:
-        """The job id StartPolicyGeneration returned (a token until apply)."""
+        """The job id StartPolicyGeneration returned: a token, usable in other resources and outputs."""
         return self.resource.job_id
 
     @property
     def status(self) -> str:
-        """The job status as of the last apply or refresh (a token)."""
+        """The job status as of the last apply or refresh: a token, usable in other resources and outputs."""
         return self.resource.status
 
     @classmethod
@@ -83,22 +207,185 @@ class PolicyGenerations:
         return [PolicyGeneration(scope, spec.name, spec=spec) for spec in load_paths([path])]
 
 
-def default_provider(stack: cdktf.TerraformStack) -> AccessAnalyzerProvider:
-    """The stack's default provider, added (and the launcher installed) on first use."""
-    existing = stack.node.try_find_child(DEFAULT_PROVIDER_ID)
-    if isinstance(existing, AccessAnalyzerProvider):
-        return existing
-    for child in stack.node.children:
-        if isinstance(child, AccessAnalyzerProvider) and child.alias is None:
-            return child
-    provider = AccessAnalyzerProvider(stack, DEFAULT_PROVIDER_ID)
-    _install_launcher(stack)
-    return provider
+class JobIdsOutput(cdktf.TerraformOutput):
+    """The stack output ``policy_generation_job_ids``: every generation's name -> its job id.
+
+    One per stack, added with the stack's first :class:`PolicyGeneration`; its value is computed
+    when the stack is synthesized, so it holds every generation of the stack, whenever added.
+    """
+
+    def __init__(self, stack: cdktf.TerraformStack) -> None:
+        super().__init__(
+            stack,
+            JOB_IDS_OUTPUT,
+            value=cdktf.Lazy.any_value(_JobIds(self)),
+            description="Access Analyzer job id of every policy generation of this stack, by name.",
+        )
+        self.generations: dict[str, PolicyGeneration] = {}
+
+    @classmethod
+    def of(cls, scope: Construct) -> JobIdsOutput:
+        """The output of ``scope``'s stack, added on first use."""
+        stack = cdktf.TerraformStack.of(scope)
+        found = stack.node.try_find_child(JOB_IDS_OUTPUT)
+        return found if isinstance(found, cls) else cls(stack)
+
+    def check_unique(self, name: str, where: Problem) -> None:
+        """Raise SpecError when another generation of the stack has ``name`` (or its Terraform name)."""
+        identifier = terraform_identifier(name)
+        for other_name, other in self.generations.items():
+            if other_name == name:
+                clash = f"the name {name!r} is already used by the PolicyGeneration at {other.node.path!r}"
+            elif terraform_identifier(other_name) == identifier:
+                clash = (
+                    f"the name {name!r} becomes the Terraform name {identifier!r}, as the name {other_name!r} "
+                    f"of the PolicyGeneration at {other.node.path!r} does"
+                )
+            else:
+                continue
+            raise _error(
+                where,
+                "/name",
+                f"{clash}; names become resource and output names, so they must be unique in a stack. "
+                "Give another name= (or rename the spec).",
+            )
 
 
-def _install_launcher(stack: cdktf.TerraformStack) -> None:
-    """Put the provider launcher, and its lock entry, in the stack's folder, where `terraform` runs."""
-    if os.environ.get(NO_INSTALL_ENV) == "1":
-        return
-    workdir = Path(cdktf.App.of(stack).outdir) / "stacks" / stack.node.id
-    lock_provider(workdir, install_provider(workdir / "terraform.d" / "plugins"))
+@jsii.implements(cdktf.IAnyProducer)
+class _JobIds:
+    """Produces the value of a :class:`JobIdsOutput` at synth."""
+
+    def __init__(self, output: JobIdsOutput) -> None:
+        self.output = output
+
+    def produce(self, context: cdktf.IResolveContext) -> Any:
+        return {name: generation.job_id for name, generation in sorted(self.output.generations.items())}
+
+
+# ---- checking the request ----------------------------------------------------------------------
+
+#: The API's container objects, which the keyword arguments flatten away.
+_CONTAINERS = frozenset({"policyGenerationDetails", "cloudTrailDetails"})
+_TRAIL_KEYS = ("cloud_trail_arn", "regions", "all_regions")
+
+
+def _document(props: dict[str, Any], where: Problem) -> dict[str, Any]:
+    """The spec document (API field names) that the keyword arguments describe."""
+    trails = []
+    for index, trail in enumerate(props["trails"]):
+        if isinstance(trail, Trail):
+            trails.append(trail.to_api())
+            continue
+        if not isinstance(trail, Mapping):
+            raise _error(where, f"/trails/{index}", f"trails[{index}] must be a Trail or a mapping, not {trail!r}.")
+        unknown = sorted(set(trail) - set(_TRAIL_KEYS))
+        if unknown:
+            raise _error(
+                where,
+                f"/trails/{index}",
+                f"trails[{index}] has unknown key(s) {', '.join(map(repr, unknown))}; "
+                f"allowed keys: {', '.join(_TRAIL_KEYS)}.",
+            )
+        trails.append({_camel(key): list(value) if key == "regions" else value for key, value in trail.items()})
+    details: dict[str, Any] = {"trails": trails, "accessRole": props["access_role"]}
+    for key in ("start_time", "end_time", "lookback_days"):
+        if props[key] is not None:
+            details[_camel(key)] = props[key]
+    doc: dict[str, Any] = {
+        "name": props["name"],
+        "policyGenerationDetails": {"principalArn": props["principal_arn"]},
+        "cloudTrailDetails": details,
+    }
+    if props["client_token"] is not None:
+        doc["clientToken"] = props["client_token"]
+    if props["triggers"] is not None:
+        doc["triggers"] = dict(props["triggers"])
+    return doc
+
+
+def _checked(doc: dict[str, Any], source: str, where: Problem) -> Spec:
+    """Check ``doc`` with the spec's rules; return its Spec or raise SpecError at the props at fault.
+
+    Problems are reported at ``where`` (the user's call), with pointers into the props.
+
+    Values that are tokens are not known until apply: the problems found at (or inside) them are
+    left to the provider, which checks the request again at plan time with the same rules.
+    """
+    tokens = [pointer for pointer, value in _leaves(doc) if _is_token(value)]
+    if not tokens:
+        try:
+            spec = from_document(doc, source)
+        except SpecError as exc:
+            raise SpecError([_at(where, p.pointer, p.message) for p in exc.problems]) from None
+        return spec
+    problems = [
+        _at(where, pointer, message)
+        for pointer, message in document_findings(doc)
+        if not any(pointer == t or pointer.startswith(t + "/") for t in tokens)
+    ]
+    if problems:
+        raise SpecError(problems)
+    details = doc["cloudTrailDetails"]
+    return Spec(
+        name=doc["name"],
+        principal_arn=doc["policyGenerationDetails"]["principalArn"],
+        access_role=details["accessRole"],
+        trails=tuple(
+            Trail(t["cloudTrailArn"], tuple(t.get("regions", ())), t.get("allRegions")) for t in details["trails"]
+        ),
+        start_time=details.get("startTime"),
+        end_time=details.get("endTime"),
+        lookback_days=details.get("lookbackDays"),
+        client_token=doc.get("clientToken"),
+        triggers=dict(doc.get("triggers", {})),
+        source=source,
+    )
+
+
+def _leaves(value: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, f"{pointer}/{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _leaves(item, f"{pointer}/{index}")
+    else:
+        yield pointer, value
+
+
+def _is_token(value: Any) -> bool:
+    """A value known only at apply: a cdktf token, or a Terraform expression written as a string."""
+    if isinstance(value, str) and "${" in value:
+        return True
+    return isinstance(value, str | int | float) and not isinstance(value, bool) and cdktf.Token.is_unresolved(value)
+
+
+def _camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _snake(camel: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", camel).lower()
+
+
+def _prop_pointer(pointer: str) -> str:
+    """``/cloudTrailDetails/trails/0/cloudTrailArn`` -> ``/trails/0/cloud_trail_arn``: a pointer into the props."""
+    return "".join(f"/{_snake(part)}" for part in pointer.split("/")[1:] if part not in _CONTAINERS)
+
+
+def _call_site() -> Problem:
+    """Where user code created the construct: the innermost frame outside policygen, cdktf and jsii."""
+    skip = tuple(f"{Path(file).parent}{os.sep}" for file in (cdktf.__file__, jsii.__file__, Path(__file__).parent))
+    for frame in reversed(traceback.extract_stack()[:-1]):
+        if not frame.filename.startswith(skip):
+            return Problem(frame.filename, frame.lineno or 1, (frame.colno or 0) + 1, "", "")
+    return Problem("<unknown>", 1, 1, "", "")
+
+
+def _at(where: Problem, pointer: str, message: str) -> Problem:
+    return dataclasses.replace(where, pointer=_prop_pointer(pointer), message=message)
+
+
+def _error(where: Problem, pointer: str, message: str) -> SpecError:
+    return SpecError([dataclasses.replace(where, pointer=pointer, message=message)])

@@ -2,21 +2,38 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import cdktf
-from constructs import Construct
 
-from policygen._names import PROVIDER_SOURCE, PROVIDER_TYPE, PROVIDER_VERSION
+from constructs import Construct
+from policygen._names import NO_INSTALL_ENV, PROVIDER_SOURCE, PROVIDER_TYPE, PROVIDER_VERSION
+from policygen.constructs.resource import Attr, hcl_attributes, json_attributes
+from policygen.install import install_provider, lock_provider
+
+#: Construct id of the provider that policygen adds to a stack when the user adds no default one.
+DEFAULT_PROVIDER_ID = "accessanalyzer"
 
 
 class AccessAnalyzerProvider(cdktf.TerraformProvider):
-    """The ``terraform.local/policygen/accessanalyzer`` provider.
+    """The ``terraform.local/policygen/accessanalyzer`` provider: where and as whom jobs are started.
 
-    :param region: AWS Region of Access Analyzer. Default: boto3's chain (``AWS_REGION``, profile).
-    :param profile: Named AWS profile. Default: boto3's chain (``AWS_PROFILE``).
-    :param endpoint: Endpoint URL. Default: ``AWS_ENDPOINT_URL_ACCESSANALYZER``, else the Region's.
-    :param alias: Alias, for several Regions or accounts in one stack. Default: the default provider.
+    A stack needs one only to change the defaults: the first policygen construct of a stack that
+    has no default (unaliased) provider adds ``AccessAnalyzerProvider(stack, "accessanalyzer")``.
+    A default provider you create yourself, before or after that, is the one used (policygen's own
+    is then removed). For several Regions or accounts in one stack, create one aliased provider per
+    Region or account and pass it as ``provider=`` to the constructs that should use it.
+
+    :param region: AWS Region of Access Analyzer, e.g. ``"eu-west-1"``. Default: boto3's chain
+        (``AWS_REGION``, ``AWS_DEFAULT_REGION``, the profile's Region).
+    :param profile: named profile of the AWS config files, e.g. for another account. Default:
+        boto3's chain (``AWS_PROFILE``, else the default credentials).
+    :param endpoint: endpoint URL of Access Analyzer, e.g. ``http://127.0.0.1:4599`` for the
+        embedded endpoint. Default: ``AWS_ENDPOINT_URL_ACCESSANALYZER``, else the Region's endpoint.
+    :param alias: Terraform alias of this configuration (``accessanalyzer.<alias>``). Default: None,
+        the stack's default configuration, used by every construct given no ``provider``.
     """
 
     def __init__(
@@ -29,6 +46,8 @@ class AccessAnalyzerProvider(cdktf.TerraformProvider):
         endpoint: str | None = None,
         alias: str | None = None,
     ) -> None:
+        if alias is None:
+            _remove_added_default(cdktf.TerraformStack.of(scope))
         super().__init__(
             scope,
             id,
@@ -42,17 +61,74 @@ class AccessAnalyzerProvider(cdktf.TerraformProvider):
         self.profile = profile
         self.endpoint = endpoint
         self._alias = alias
+        #: True for the provider that policygen added itself (see :func:`default_provider`).
+        self.added_by_policygen = False
 
     @property  # type: ignore[misc]  # jsii declares alias read-write; the provider's alias is fixed at construction
     def alias(self) -> str | None:
+        """The alias given at construction, or None for the default configuration."""
         return self._alias
 
+    def attributes(self) -> dict[str, Attr]:
+        """The provider block's settings (None: left out). The alias is added by cdktf itself."""
+        return {
+            "region": Attr(self.region, "string"),
+            "profile": Attr(self.profile, "string"),
+            "endpoint": Attr(self.endpoint, "string"),
+        }
+
     def _synthesize_attributes(self) -> dict[str, Any]:
-        return {"region": self.region, "profile": self.profile, "endpoint": self.endpoint, "alias": self._alias}
+        return json_attributes(self.attributes())
 
     def _synthesize_hcl_attributes(self) -> dict[str, Any]:
-        return {
-            key: {"value": value, "type": "simple", "storageClassType": "string"}
-            for key, value in self._synthesize_attributes().items()
-            if value is not None
-        }
+        return hcl_attributes(self.attributes())
+
+
+def use_provider(scope: Construct, provider: AccessAnalyzerProvider | None) -> AccessAnalyzerProvider | None:
+    """Make sure ``terraform`` finds the provider for a construct in ``scope``'s stack.
+
+    Installs the launcher into the stack's folder, and adds the default provider when the
+    construct is given none (``provider`` is None) and the stack has none yet. Returns ``provider``.
+    """
+    stack = cdktf.TerraformStack.of(scope)
+    _install_launcher(stack)
+    if provider is None:
+        default_provider(stack)
+    return provider
+
+
+def default_provider(scope: Construct) -> AccessAnalyzerProvider:
+    """The stack's default (unaliased) provider: the user's own if the stack has one, else policygen's.
+
+    policygen's is added on first use, with id ``accessanalyzer`` directly under the stack.
+    """
+    stack = cdktf.TerraformStack.of(scope)
+    for construct in stack.node.find_all():
+        if isinstance(construct, AccessAnalyzerProvider) and construct.alias is None:
+            return construct
+    provider = AccessAnalyzerProvider(stack, DEFAULT_PROVIDER_ID)
+    provider.added_by_policygen = True
+    return provider
+
+
+def _remove_added_default(stack: cdktf.TerraformStack) -> None:
+    """Make way for a default provider the user creates after policygen added its own.
+
+    Constructs refer to the default configuration by its type alone (``accessanalyzer``), so
+    removing policygen's block changes nothing else in the stack.
+    """
+    added = stack.node.try_find_child(DEFAULT_PROVIDER_ID)
+    if isinstance(added, AccessAnalyzerProvider) and added.added_by_policygen:
+        stack.node.try_remove_child(DEFAULT_PROVIDER_ID)
+
+
+def _install_launcher(stack: cdktf.TerraformStack) -> None:
+    """Put the provider launcher, and its lock entry, in the stack's folder, where `terraform` runs.
+
+    Both writes are idempotent and cheap (a read and a compare when up to date), so every
+    construct may ask.
+    """
+    if os.environ.get(NO_INSTALL_ENV) == "1":
+        return
+    workdir = Path(cdktf.App.of(stack).outdir) / "stacks" / stack.node.id
+    lock_provider(workdir, install_provider(workdir / "terraform.d" / "plugins"))

@@ -1,0 +1,88 @@
+"""``GeneratedPolicy``: the hand-written binding of the ``accessanalyzer_generated_policy`` data source."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cdktf
+
+from constructs import Construct
+from policygen._names import PROVIDER_TYPE, PROVIDER_VERSION
+from policygen.constructs.provider import AccessAnalyzerProvider, use_provider
+from policygen.constructs.resource import Attr, hcl_attributes, json_attributes, unquote_provider
+
+#: The data source that reads what a job generated (GetGeneratedPolicy).
+GENERATED_POLICY_TYPE = f"{PROVIDER_TYPE}_generated_policy"
+
+
+class GeneratedPolicy(cdktf.TerraformDataSource):
+    """The policies that a policy generation job generated, read at plan time (GetGeneratedPolicy).
+
+    The second half of the two-phase workflow: one apply starts the job (:class:`PolicyGeneration`),
+    a later one reads its draft, e.g. to feed ``policies`` into an ``aws_iam_policy`` or an output.
+    While the job is still running, ``policies`` is empty and Terraform shows a warning.
+
+    :param job_id: the job to read: a :attr:`PolicyGeneration.job_id` token, or a job id string.
+    :param include_resource_placeholders: ask for ARN placeholders such as ``${BucketName}`` in
+        ``Resource`` instead of ``*``. Default: False, left out of the configuration (``*``).
+    :param include_service_level_template: ask for a service-level template (``s3:*``-style actions)
+        instead of the actions used. Default: False, left out (the actions used).
+    :param provider: the provider configuration whose Region and account hold the job. Default:
+        the stack's default provider, added to the stack when it has none.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        job_id: str,
+        include_resource_placeholders: bool = False,
+        include_service_level_template: bool = False,
+        provider: AccessAnalyzerProvider | None = None,
+    ) -> None:
+        super().__init__(
+            scope,
+            id,
+            terraform_resource_type=GENERATED_POLICY_TYPE,
+            terraform_generator_metadata=cdktf.TerraformProviderGeneratorMetadata(
+                provider_name=PROVIDER_TYPE, provider_version_constraint=PROVIDER_VERSION
+            ),
+            provider=use_provider(scope, provider),
+        )
+        self.job_id = job_id
+        self.include_resource_placeholders = include_resource_placeholders
+        self.include_service_level_template = include_service_level_template
+
+    @property
+    def policies(self) -> list[str]:
+        """The generated policy documents, each a JSON string (a token; empty until the job SUCCEEDED)."""
+        return list(self.get_list_attribute("policies"))
+
+    @property
+    def is_complete(self) -> cdktf.IResolvable:
+        """False when the service could not list every action used (a token)."""
+        return self.get_boolean_attribute("is_complete")
+
+    @property
+    def status(self) -> str:
+        """The job's status when the data source was read: IN_PROGRESS, SUCCEEDED, FAILED or CANCELED (a token)."""
+        return str(self.get_string_attribute("status"))
+
+    def attributes(self) -> dict[str, Attr]:
+        """The configuration of this data source, attribute by attribute (None: left out)."""
+        return {
+            "job_id": Attr(self.job_id, "string"),
+            "include_resource_placeholders": Attr(True if self.include_resource_placeholders else None, "boolean"),
+            "include_service_level_template": Attr(True if self.include_service_level_template else None, "boolean"),
+        }
+
+    def _synthesize_attributes(self) -> dict[str, Any]:
+        return json_attributes(self.attributes())
+
+    def _synthesize_hcl_attributes(self) -> dict[str, Any]:
+        return hcl_attributes(self.attributes())
+
+    def to_hcl_terraform(self) -> Any:
+        """This data source for ``cdktf synth --hcl``, with its provider written as a reference."""
+        return unquote_provider(super().to_hcl_terraform())
