@@ -56,8 +56,10 @@ class ClientSettings:
     region: str | None = None
     profile: str | None = None
     endpoint_url: str | None = None
-    retry_mode: str = "standard"
-    max_attempts: int = 8
+    #: botocore retry mode for throttling and 5xx: "standard" or "adaptive". None: AWS_RETRY_MODE, else standard.
+    retry_mode: str | None = None
+    #: Attempts per call, the first included. None: AWS_MAX_ATTEMPTS, else 8.
+    max_attempts: int | None = None
 
 
 class AccessAnalyzer:
@@ -94,7 +96,10 @@ class AccessAnalyzer:
                 "accessanalyzer",
                 endpoint_url=s.endpoint_url,
                 config=botocore.config.Config(
-                    retries={"mode": s.retry_mode, "total_max_attempts": s.max_attempts},
+                    retries={
+                        "mode": s.retry_mode or os.environ.get("AWS_RETRY_MODE") or "standard",
+                        "total_max_attempts": s.max_attempts or int(os.environ.get("AWS_MAX_ATTEMPTS") or 8),
+                    },
                     user_agent_extra="policygen",
                 ),
             )

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from tf.iface import Config, DataSource, Provider, Resource
 from tf.schema import Attribute, Schema
-from tf.types import String
+from tf.types import Number, String
 from tf.utils import Diagnostics
 
 from policygen._names import PROVIDER_SOURCE, PROVIDER_TYPE
@@ -57,6 +57,19 @@ class AccessAnalyzerProvider(Provider):
                     description="Endpoint URL of Access Analyzer, e.g. the embedded endpoint "
                     "`http://127.0.0.1:PORT`. Default: AWS_ENDPOINT_URL_ACCESSANALYZER, else the Region's.",
                 ),
+                Attribute(
+                    "retry_mode",
+                    String(),
+                    optional=True,
+                    description="botocore retry mode for throttling and 5xx answers: `standard` or `adaptive`. "
+                    "Default: AWS_RETRY_MODE, else `standard`.",
+                ),
+                Attribute(
+                    "max_attempts",
+                    Number(),
+                    optional=True,
+                    description="Attempts per call, the first included. Default: AWS_MAX_ATTEMPTS, else 8.",
+                ),
             ],
         )
 
@@ -68,11 +81,28 @@ class AccessAnalyzerProvider(Provider):
                 f"endpoint must be an http:// or https:// URL, got {endpoint!r}.",
                 path=["endpoint"],
             )
+        mode = config.get("retry_mode")
+        if isinstance(mode, str) and mode not in ("standard", "adaptive"):
+            diags.add_error(
+                "Invalid retry_mode", f"retry_mode must be standard or adaptive, got {mode!r}.", path=["retry_mode"]
+            )
+        attempts = config.get("max_attempts")
+        if isinstance(attempts, int | float) and (attempts < 1 or attempts != int(attempts)):
+            diags.add_error(
+                "Invalid max_attempts",
+                f"max_attempts must be a whole number of 1 or more, got {attempts}.",
+                path=["max_attempts"],
+            )
 
     def configure_provider(self, diags: Diagnostics, config: Config) -> None:
+        attempts = config.get("max_attempts")
         self.service = AccessAnalyzer(
             ClientSettings(
-                region=config.get("region"), profile=config.get("profile"), endpoint_url=config.get("endpoint")
+                region=config.get("region"),
+                profile=config.get("profile"),
+                endpoint_url=config.get("endpoint"),
+                retry_mode=config.get("retry_mode"),
+                max_attempts=int(attempts) if attempts else None,
             )
         )
 
