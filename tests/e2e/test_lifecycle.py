@@ -5,6 +5,7 @@ Plain HCL (no cdktf) so that each test is a handful of terraform commands.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -103,7 +104,7 @@ def test_five_generations_run_one_at_a_time(
     tf.tf("apply", "-auto-approve")
     assert jobs_per_principal(emu) == Counter({f"arn:aws:iam::{ACCOUNT}:role/{n}": 1 for n in names})
     jobs = sorted(emu.backend.jobs(), key=lambda j: j.started_on)
-    for earlier, later in zip(jobs, jobs[1:], strict=False):
+    for earlier, later in itertools.pairwise(jobs):
         assert later.started_on >= earlier.completed_on  # never two in progress at once
     outputs = json.loads(tf.tf("output", "-json").stdout)
     assert {o["value"] for o in outputs.values()} == {j.job_id for j in jobs}

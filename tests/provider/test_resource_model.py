@@ -125,3 +125,14 @@ def test_an_unexpected_exception_becomes_a_diagnostic_with_its_message() -> None
     assert PolicyGenerationResource(provider).create(ctx, dict(STATE)) is None
     (diag,) = ctx.diagnostics.diagnostics
     assert "Unexpected RuntimeError: boom" in (diag.detail or "")
+
+
+def test_triggers_reach_the_derived_token() -> None:
+    """triggers travel from attributes into the document, and a new trigger value gives a new token."""
+    from policygen.spec import resolve_request
+
+    base = resolve_request(document_of({**STATE, "triggers": {"rev": "1"}}))
+    changed = resolve_request(document_of({**STATE, "triggers": {"rev": "2"}}))
+    assert "triggers" not in base
+    assert base["clientToken"] != changed["clientToken"]
+    assert base["cloudTrailDetails"] == changed["cloudTrailDetails"]
