@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import cdktf
-
 from constructs import Construct
 
 #: The provider's type name and registry source.

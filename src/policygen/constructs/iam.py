@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import cdktf
-
 from constructs import Construct
+
 from policygen import iam_policies
 from policygen.constructs.aws_resources import CallerIdentity, IamRole, IamRolePolicy, default_aws_provider
 from policygen.spec import terraform_identifier
