@@ -89,7 +89,9 @@ def _add_follow_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     connection.add_argument("--region", help="AWS Region (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's)")
     connection.add_argument("--profile", help="named AWS profile (default: AWS_PROFILE)")
     connection.add_argument(
-        "--endpoint-url", help="Access Analyzer endpoint URL (default: AWS_ENDPOINT_URL_ACCESSANALYZER, else AWS's)"
+        "--endpoint-url",
+        metavar="URL",
+        help="Access Analyzer endpoint URL (default: AWS_ENDPOINT_URL_ACCESSANALYZER, else AWS's)",
     )
 
     status = sub.add_parser("status", parents=[aws], help="show a policy generation job's status")

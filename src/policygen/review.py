@@ -535,16 +535,14 @@ def to_markdown(review: Review) -> str:
             else f"{q.jobs_started} in a Region the plan does not name"
             for q in review.regions
         )
-        apply_time = (
-            f"Expected apply time about **{_minutes(review.estimated_apply_seconds)}**"
-            if review.estimated_apply_seconds
-            else "The apply returns once the job has started"
+        timing = (
+            f" Expected apply time about **{_minutes(review.estimated_apply_seconds)}**, every policy ready about "
+            f"**{_minutes(review.estimated_ready_seconds)}** after the apply starts (see the warnings)."
+            if review.jobs_started > 1
+            else f" The policy should be ready about **{_minutes(SECONDS_PER_JOB)}** after the apply starts"
+            + (" (the apply waits for it)." if review.estimated_apply_seconds else "; the apply does not wait.")
         )
-        lines.append(
-            f"Applying starts **{review.jobs_started}** job(s): {started}. {apply_time}; every policy ready "
-            f"about **{_minutes(review.estimated_ready_seconds)}** after the apply starts "
-            f"(~{_minutes(SECONDS_PER_JOB)} per job, one job at a time)."
-        )
+        lines.append(f"Applying starts **{review.jobs_started}** job(s): {started}.{timing}")
         lines.append("")
     plan_wide = [w for w in review.warnings if w.address is None]
     if review.warnings:
