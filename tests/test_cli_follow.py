@@ -17,6 +17,8 @@ import pytest
 from policygen.cli import main
 from policygen.emulator import Emulator
 from policygen.emulator.models import World
+from policygen.follow import JobStatus
+from policygen.progress import WaitProgress, format_duration
 from policygen.service import AccessAnalyzer, ClientSettings
 from tests.conftest import isolated_env
 from tests.test_follow import (
@@ -315,3 +317,29 @@ def test_console_script_draws_the_live_line_on_a_real_terminal(
     text = output.decode()
     assert f"\r\x1b[2K| job {job_id}: IN_PROGRESS" in text
     assert f"job {job_id}: SUCCEEDED after 0:0" in text
+
+
+def test_plain_progress_writes_a_heartbeat_every_30_seconds() -> None:
+    """Off a terminal, a running job gets a line at the start and then one per 30 s, not one per tick."""
+    stream = io.StringIO()
+    progress = WaitProgress(stream, live=False, timeout=None)
+    running = JobStatus("job-1", "IN_PROGRESS")
+    for second in range(0, 75):
+        progress(running, float(second))
+    assert stream.getvalue().splitlines() == [
+        "job job-1: IN_PROGRESS, 0:00 elapsed",
+        "job job-1: IN_PROGRESS, 0:30 elapsed",
+        "job job-1: IN_PROGRESS, 1:00 elapsed",
+    ]
+
+
+def test_durations_over_an_hour_show_hours() -> None:
+    """Elapsed times read m:ss under an hour and h:mm:ss from then on."""
+    assert [format_duration(s) for s in (0, 59.9, 61, 3599, 3600, 3725)] == [
+        "0:00",
+        "0:59",
+        "1:01",
+        "59:59",
+        "1:00:00",
+        "1:02:05",
+    ]
