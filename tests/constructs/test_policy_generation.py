@@ -9,8 +9,8 @@ from typing import Any
 
 import cdktf
 import pytest
-
 from constructs import Construct
+
 from policygen import AccessAnalyzerProvider, PolicyGeneration, PolicyGenerations, SpecError, Trail
 from policygen._names import NO_INSTALL_ENV, POLICY_GENERATION_TYPE, PROVIDER_SOURCE
 from policygen.spec import load_paths
@@ -202,8 +202,17 @@ def test_token_values_are_left_to_the_provider(stack: cdktf.TerraformStack) -> N
     """A prop that is a token (another resource's attribute) passes, and is synthesized as a reference."""
     role = cdktf.TerraformVariable(stack, "role_arn", type="string")
     PolicyGeneration(stack, "app", **request(principal_arn=role.string_value))
+    out = synthesized(stack)
+    assert out["resource"][POLICY_GENERATION_TYPE]["app"]["principal_arn"] == "${var.role_arn}"
+    assert "${" not in out["output"]["app_job_id"]["description"], "Terraform wants a literal description"
+
+
+def test_number_tokens_are_left_to_the_provider(stack: cdktf.TerraformStack) -> None:
+    """A number token (a variable's value) for lookback_days passes and is synthesized as a reference."""
+    days = cdktf.TerraformVariable(stack, "days", type="number")
+    PolicyGeneration(stack, "app", **request(lookback_days=days.number_value))
     resource = synthesized(stack)["resource"][POLICY_GENERATION_TYPE]["app"]
-    assert resource["principal_arn"] == "${var.role_arn}"
+    assert resource["lookback_days"] == "${var.days}"
 
 
 def test_token_values_do_not_hide_other_problems(stack: cdktf.TerraformStack) -> None:

@@ -12,8 +12,8 @@ from typing import Any, NotRequired, TypedDict
 
 import cdktf
 import jsii
-
 from constructs import Construct
+
 from policygen.constructs.provider import AccessAnalyzerProvider, use_provider
 from policygen.constructs.resource import PolicyGenerationResource
 from policygen.errors import Problem, SpecError
@@ -33,20 +33,6 @@ class TrailSpec(TypedDict):
     cloud_trail_arn: str
     regions: NotRequired[Sequence[str]]
     all_regions: NotRequired[bool]
-
-
-#: The props that describe the request itself; ``spec=`` gives all of them at once.
-_SPEC_PROPS = (
-    "name",
-    "principal_arn",
-    "access_role",
-    "trails",
-    "start_time",
-    "end_time",
-    "lookback_days",
-    "client_token",
-    "triggers",
-)
 
 
 class PolicyGeneration(Construct):
@@ -108,7 +94,7 @@ class PolicyGeneration(Construct):
         wait_timeout: str | None = None,
         provider: AccessAnalyzerProvider | None = None,
     ) -> None:
-        props = {
+        props = {  # the request; spec= gives all of it at once
             "name": name,
             "principal_arn": principal_arn,
             "access_role": access_role,
@@ -121,7 +107,7 @@ class PolicyGeneration(Construct):
         }
         where = _call_site()
         if spec is not None:
-            given = [key for key in _SPEC_PROPS if props[key] is not None]
+            given = [key for key, value in props.items() if value is not None]
             if given:
                 raise _error(
                     where,
@@ -163,11 +149,12 @@ class PolicyGeneration(Construct):
             provider=use_provider(self, provider),
         )
         self.resource.override_logical_id(terraform_identifier(spec.name))
+        principal = "" if _is_token(spec.principal_arn) else f" ({spec.principal_arn})"  # descriptions are literal
         self.output = cdktf.TerraformOutput(
             self,
             spec.output_name,
             value=self.resource.job_id,
-            description=f"Access Analyzer job id of the policy generation {spec.name!r} ({spec.principal_arn}).",
+            description=f"Access Analyzer job id of the policy generation {spec.name!r}{principal}.",
         )
         self.output.override_logical_id(spec.output_name)
 
@@ -354,10 +341,13 @@ def _leaves(value: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def _is_token(value: Any) -> bool:
-    """A value known only at apply: a cdktf token, or a Terraform expression written as a string."""
-    if isinstance(value, str) and "${" in value:
-        return True
-    return isinstance(value, str | int | float) and not isinstance(value, bool) and cdktf.Token.is_unresolved(value)
+    """A value known only at apply: a cdktf token, or a Terraform expression written as a string.
+
+    String tokens always read ``${...}``, so only numbers need to ask cdktf (a jsii round trip).
+    """
+    if isinstance(value, str):
+        return "${" in value
+    return isinstance(value, int | float) and not isinstance(value, bool) and cdktf.Token.is_unresolved(value)
 
 
 def _camel(snake: str) -> str:

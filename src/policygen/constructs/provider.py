@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import cdktf
-
 from constructs import Construct
+
 from policygen._names import NO_INSTALL_ENV, PROVIDER_SOURCE, PROVIDER_TYPE, PROVIDER_VERSION
 from policygen.constructs.resource import Attr, hcl_attributes, json_attributes
 from policygen.install import install_provider, lock_provider
@@ -103,6 +103,9 @@ def default_provider(scope: Construct) -> AccessAnalyzerProvider:
     policygen's is added on first use, with id ``accessanalyzer`` directly under the stack.
     """
     stack = cdktf.TerraformStack.of(scope)
+    added = stack.node.try_find_child(DEFAULT_PROVIDER_ID)  # the usual case, without walking the tree
+    if isinstance(added, AccessAnalyzerProvider) and added.alias is None:
+        return added
     for construct in stack.node.find_all():
         if isinstance(construct, AccessAnalyzerProvider) and construct.alias is None:
             return construct
