@@ -7,7 +7,8 @@
     ├── ServiceError           Access Analyzer (or the embedded endpoint) refused or failed a call
     │   ├── JobNotFoundError       no job with that id (unknown, or older than about seven days)
     │   ├── QuotaExceededError     the daily quota of policy generations is used up
-    │   └── JobFailedError         the job ended FAILED or CANCELED
+    │   ├── JobFailedError         the job ended FAILED or CANCELED
+    │   └── JobNotFinishedError    the job is still IN_PROGRESS (it has no policies yet)
     ├── WaitTimeoutError       a job did not finish within the time allowed
     └── ProviderInstallError   the Terraform provider launcher could not be written
 
@@ -83,6 +84,10 @@ class QuotaExceededError(ServiceError):
 
 class JobFailedError(ServiceError):
     """The job ended FAILED or CANCELED instead of SUCCEEDED."""
+
+
+class JobNotFinishedError(ServiceError):
+    """The job is still IN_PROGRESS, so it has no generated policies yet."""
 
 
 class WaitTimeoutError(PolicygenError):

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from policygen.errors import JobFailedError, PolicygenError
+from policygen.errors import JobFailedError, JobNotFinishedError
 from policygen.service import FINAL_STATUSES, AccessAnalyzer
 
 #: Longest pause between two progress callbacks while waiting (a live display ticks every second).
@@ -140,7 +140,7 @@ def wait_for_job(
 def require_success(status: JobStatus) -> JobStatus:
     """Return ``status`` when the job SUCCEEDED; raise JobFailedError when it FAILED or was CANCELED.
 
-    An IN_PROGRESS job raises :class:`PolicygenError` (it has no policies yet).
+    An IN_PROGRESS job raises :class:`JobNotFinishedError` (it has no policies yet).
     """
     if status.status == "SUCCEEDED":
         return status
@@ -158,7 +158,7 @@ def require_success(status: JobStatus) -> JobStatus:
             code="CANCELED",
             operation="GetGeneratedPolicy",
         )
-    raise PolicygenError(
+    raise JobNotFinishedError(
         f"Policy generation job {status.job_id} is still {status.status}; it has no policy yet. "
         f"Wait for it first (`policygen wait {status.job_id}`)."
     )
@@ -176,7 +176,7 @@ def fetch_policies(
     Raises:
         JobNotFoundError: no job has this id.
         JobFailedError: the job FAILED or was CANCELED.
-        PolicygenError: the job is still in progress.
+        JobNotFinishedError: the job is still in progress.
     """
     response = service.get(job_id, placeholders=placeholders, service_level=service_level)
     status = require_success(JobStatus.from_response(response))
