@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import cdktf
-
 from constructs import Construct
+
 from policygen._names import PROVIDER_TYPE, PROVIDER_VERSION
 from policygen.constructs.provider import AccessAnalyzerProvider, use_provider
 from policygen.constructs.resource import Attr, hcl_attributes, json_attributes, unquote_provider

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import cdktf
-
 from constructs import Construct
+
 from policygen._names import POLICY_GENERATION_TYPE, PROVIDER_TYPE, PROVIDER_VERSION
 from policygen.spec import Spec
 
