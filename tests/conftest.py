@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,14 @@ from typing import Any
 import pytest
 
 from policygen.emulator import Emulator
+
+# cdktf.Testing.app() leaves a cdktf.outdir.* folder in the temporary folder of the Node process
+# behind jsii, which reads TMPDIR when cdktf is first imported (by a test module, after this file).
+# Give this session a temporary folder of its own, removed at the end, so that nothing is left
+# behind and concurrent sessions never clean up each other's folders.
+_SESSION_TMP = tempfile.mkdtemp(prefix="policygen-tests-")
+os.environ["TMPDIR"] = _SESSION_TMP
+tempfile.tempdir = None  # Python's own temporary files go there too
 
 ROOT = Path(__file__).resolve().parent.parent
 TERRAFORM = shutil.which("terraform")
@@ -101,21 +110,6 @@ def synth(app_dir: Path, specs: Path, env: dict[str, str], outdir: Path) -> Path
     return outdir / "stacks" / "policygen"
 
 
-_SESSION_START = 0.0
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    """Remember when the session began (see pytest_sessionfinish)."""
-    global _SESSION_START  # noqa: PLW0603  # one value per session, read by the hook below
-    import time
-
-    _SESSION_START = time.time()
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Remove the cdktf.outdir.* folders that each cdktf.Testing.app() leaves in the temp folder."""
-    import tempfile
-
-    for folder in Path(tempfile.gettempdir()).glob("cdktf.outdir.*"):
-        if folder.stat().st_mtime >= _SESSION_START:
-            shutil.rmtree(folder, ignore_errors=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the session's temporary folder (cdktf.outdir.* and pytest's own tmp_path folders)."""
+    shutil.rmtree(_SESSION_TMP, ignore_errors=True)

@@ -16,6 +16,8 @@ PROVIDER_SOURCE = f"{PROVIDER_HOST}/{PROVIDER_NAMESPACE}/{PROVIDER_TYPE}"
 
 #: The resource that starts a policy generation.
 POLICY_GENERATION_TYPE = f"{PROVIDER_TYPE}_policy_generation"
+#: The data source that reads a job's generated policies.
+GENERATED_POLICY_TYPE = f"{PROVIDER_TYPE}_generated_policy"
 
 #: Set to 1 to stop the constructs from installing the provider launcher at synth.
 NO_INSTALL_ENV = "POLICYGEN_NO_INSTALL_PROVIDER"

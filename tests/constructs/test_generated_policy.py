@@ -9,8 +9,7 @@ import cdktf
 import pytest
 
 from policygen import AccessAnalyzerProvider, GeneratedPolicy, PolicyGenerations
-from policygen._names import NO_INSTALL_ENV
-from policygen.constructs.generated_policy import GENERATED_POLICY_TYPE
+from policygen._names import GENERATED_POLICY_TYPE, NO_INSTALL_ENV
 from tests.conftest import ROOT
 
 JOB_ID = "4d2b0a7e-7a2d-4b56-9d0f-2b0bb1a7c001"

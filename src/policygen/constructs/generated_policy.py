@@ -7,12 +7,11 @@ from typing import Any
 import cdktf
 from constructs import Construct
 
-from policygen._names import PROVIDER_TYPE, PROVIDER_VERSION
+from policygen._names import GENERATED_POLICY_TYPE, PROVIDER_TYPE, PROVIDER_VERSION
 from policygen.constructs.provider import AccessAnalyzerProvider, use_provider
 from policygen.constructs.resource import Attr, hcl_attributes, json_attributes, unquote_provider
 
 #: The data source that reads what a job generated (GetGeneratedPolicy).
-GENERATED_POLICY_TYPE = f"{PROVIDER_TYPE}_generated_policy"
 
 
 class GeneratedPolicy(cdktf.TerraformDataSource):

@@ -13,6 +13,7 @@ from tf.iface import Config, DataSource, ReadDataContext, State
 from tf.schema import Attribute, Schema
 from tf.types import Bool, List, String
 
+from policygen._names import GENERATED_POLICY_TYPE, PROVIDER_TYPE
 from policygen.provider.provider import AccessAnalyzerProvider, diagnosed
 from policygen.provider.timestamps import job_fields
 
@@ -25,7 +26,7 @@ class GeneratedPolicyDataSource(DataSource):
 
     @classmethod
     def get_name(cls) -> str:
-        return "generated_policy"
+        return GENERATED_POLICY_TYPE.removeprefix(f"{PROVIDER_TYPE}_")
 
     @classmethod
     def get_schema(cls) -> Schema:
