@@ -8,10 +8,10 @@ Every attribute here is a string: ``None`` values are left out by cdktf.
 
 from __future__ import annotations
 
-from typing import Any
-
 import cdktf
 from constructs import Construct
+
+from policygen.constructs.bindings import Attr, AttributeSynthesis, ProviderReference
 
 #: The provider's type name and registry source.
 AWS_PROVIDER_TYPE = "aws"
@@ -26,21 +26,11 @@ _AWS_METADATA = cdktf.TerraformProviderGeneratorMetadata(
 )
 
 
-class _StringAttributes:
-    """``cdktf synth --hcl`` support for bindings whose attributes are all strings."""
-
-    def _synthesize_attributes(self) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def _synthesize_hcl_attributes(self) -> dict[str, Any]:
-        return {
-            key: {"value": value, "type": "simple", "storageClassType": "string"}
-            for key, value in self._synthesize_attributes().items()
-            if value is not None
-        }
+def _strings(**values: str | None) -> dict[str, Attr]:
+    return {name: Attr(value, "string") for name, value in values.items()}
 
 
-class AwsProvider(_StringAttributes, cdktf.TerraformProvider):
+class AwsProvider(AttributeSynthesis, cdktf.TerraformProvider):
     """A minimal ``provider "aws"`` block with its ``required_providers`` entry (``hashicorp/aws >= 5.0``).
 
     :param region: the provider's Region. IAM is global, so the roles do not depend on it. Default:
@@ -73,11 +63,12 @@ class AwsProvider(_StringAttributes, cdktf.TerraformProvider):
     def alias(self) -> str | None:
         return self._alias
 
-    def _synthesize_attributes(self) -> dict[str, Any]:
-        return {"region": self.region, "profile": self.profile, "alias": self._alias}
+    def attributes(self) -> dict[str, Attr]:
+        """The provider block's settings; the alias is added by cdktf itself."""
+        return _strings(region=self.region, profile=self.profile)
 
 
-class IamRole(_StringAttributes, cdktf.TerraformResource):
+class IamRole(AttributeSynthesis, ProviderReference, cdktf.TerraformResource):
     """``resource "aws_iam_role"``: a role with its trust policy (a JSON string)."""
 
     def __init__(
@@ -117,18 +108,19 @@ class IamRole(_StringAttributes, cdktf.TerraformResource):
         """The role's name (a token: with ``name_prefix``, Terraform chooses it)."""
         return str(self.get_string_attribute("name"))
 
-    def _synthesize_attributes(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "name_prefix": self.name_prefix,
-            "path": self.path,
-            "description": self.description,
-            "assume_role_policy": self.assume_role_policy,
-            "permissions_boundary": self.permissions_boundary,
-        }
+    def attributes(self) -> dict[str, Attr]:
+        """The role's arguments."""
+        return _strings(
+            name=self.name,
+            name_prefix=self.name_prefix,
+            path=self.path,
+            description=self.description,
+            assume_role_policy=self.assume_role_policy,
+            permissions_boundary=self.permissions_boundary,
+        )
 
 
-class IamRolePolicy(_StringAttributes, cdktf.TerraformResource):
+class IamRolePolicy(AttributeSynthesis, ProviderReference, cdktf.TerraformResource):
     """``resource "aws_iam_role_policy"``: an inline policy (a JSON string) of one role."""
 
     def __init__(
@@ -157,11 +149,12 @@ class IamRolePolicy(_StringAttributes, cdktf.TerraformResource):
         """The name of the role the policy belongs to, known once the policy exists (a token)."""
         return str(self.get_string_attribute("role"))
 
-    def _synthesize_attributes(self) -> dict[str, Any]:
-        return {"name": self.name, "role": self.role, "policy": self.policy}
+    def attributes(self) -> dict[str, Attr]:
+        """The inline policy's arguments."""
+        return _strings(name=self.name, role=self.role, policy=self.policy)
 
 
-class CallerIdentity(_StringAttributes, cdktf.TerraformDataSource):
+class CallerIdentity(AttributeSynthesis, ProviderReference, cdktf.TerraformDataSource):
     """``data "aws_caller_identity"``: the account the AWS provider's credentials belong to."""
 
     def __init__(self, scope: Construct, id: str, *, provider: cdktf.TerraformProvider | None = None) -> None:
@@ -178,7 +171,8 @@ class CallerIdentity(_StringAttributes, cdktf.TerraformDataSource):
         """The account id (a token, read at plan)."""
         return str(self.get_string_attribute("account_id"))
 
-    def _synthesize_attributes(self) -> dict[str, Any]:
+    def attributes(self) -> dict[str, Attr]:
+        """No arguments."""
         return {}
 
 

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import cdktf
 from constructs import Construct
 
 from policygen._names import GENERATED_POLICY_TYPE, PROVIDER_TYPE, PROVIDER_VERSION
+from policygen.constructs.bindings import Attr, AttributeSynthesis, ProviderReference
 from policygen.constructs.provider import AccessAnalyzerProvider, use_provider
-from policygen.constructs.resource import Attr, hcl_attributes, json_attributes, unquote_provider
 
 #: The data source that reads what a job generated (GetGeneratedPolicy).
 
 
-class GeneratedPolicy(cdktf.TerraformDataSource):
+class GeneratedPolicy(AttributeSynthesis, ProviderReference, cdktf.TerraformDataSource):
     """The policies that a policy generation job generated, read at plan time (GetGeneratedPolicy).
 
     The second half of the two-phase workflow: one apply starts the job (:class:`PolicyGeneration`),
@@ -75,13 +73,3 @@ class GeneratedPolicy(cdktf.TerraformDataSource):
             "include_resource_placeholders": Attr(True if self.include_resource_placeholders else None, "boolean"),
             "include_service_level_template": Attr(True if self.include_service_level_template else None, "boolean"),
         }
-
-    def _synthesize_attributes(self) -> dict[str, Any]:
-        return json_attributes(self.attributes())
-
-    def _synthesize_hcl_attributes(self) -> dict[str, Any]:
-        return hcl_attributes(self.attributes())
-
-    def to_hcl_terraform(self) -> Any:
-        """This data source for ``cdktf synth --hcl``, with its provider written as a reference."""
-        return unquote_provider(super().to_hcl_terraform())

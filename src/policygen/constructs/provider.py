@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import cdktf
 from constructs import Construct
 
 from policygen._names import NO_INSTALL_ENV, PROVIDER_SOURCE, PROVIDER_TYPE, PROVIDER_VERSION
-from policygen.constructs.resource import Attr, hcl_attributes, json_attributes
+from policygen.constructs.bindings import Attr, AttributeSynthesis
 from policygen.install import install_provider, lock_provider
 
 #: Construct id of the provider that policygen adds to a stack when the user adds no default one.
 DEFAULT_PROVIDER_ID = "accessanalyzer"
 
 
-class AccessAnalyzerProvider(cdktf.TerraformProvider):
+class AccessAnalyzerProvider(AttributeSynthesis, cdktf.TerraformProvider):
     """The ``terraform.local/policygen/accessanalyzer`` provider: where and as whom jobs are started.
 
     A stack needs one only to change the defaults: the first policygen construct of a stack that
@@ -76,12 +75,6 @@ class AccessAnalyzerProvider(cdktf.TerraformProvider):
             "profile": Attr(self.profile, "string"),
             "endpoint": Attr(self.endpoint, "string"),
         }
-
-    def _synthesize_attributes(self) -> dict[str, Any]:
-        return json_attributes(self.attributes())
-
-    def _synthesize_hcl_attributes(self) -> dict[str, Any]:
-        return hcl_attributes(self.attributes())
 
 
 def use_provider(scope: Construct, provider: AccessAnalyzerProvider | None) -> AccessAnalyzerProvider | None:

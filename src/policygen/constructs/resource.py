@@ -1,81 +1,16 @@
-"""The hand-written binding of the ``accessanalyzer_policy_generation`` resource.
-
-Generated bindings describe each attribute twice: once for JSON synthesis (``cdk.tf.json``) and
-once, with its Terraform type, for ``cdktf synth --hcl`` (``cdk.tf``). Here both come from one
-table (:func:`hcl_attribute` and :class:`Attr`), so that the two outputs cannot disagree.
-"""
+"""The hand-written binding of the ``accessanalyzer_policy_generation`` resource."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
 
 import cdktf
 from constructs import Construct
 
 from policygen._names import POLICY_GENERATION_TYPE, PROVIDER_TYPE, PROVIDER_VERSION
+from policygen.constructs.bindings import Attr, AttributeSynthesis, ProviderReference
 from policygen.spec import Spec
 
-#: The kinds of value an attribute holds, as cdktf's HCL renderer names them.
-Kind = Literal["string", "number", "boolean", "stringList", "stringMap", "objectList"]
 
-
-@dataclass(frozen=True)
-class Attr:
-    """One attribute's value and its Terraform kind; a None value is left out of the configuration."""
-
-    value: Any
-    kind: Kind
-
-
-def hcl_attribute(attr: Attr) -> dict[str, Any]:
-    """The form cdktf's HCL renderer expects for one attribute (as generated bindings produce it)."""
-    if attr.kind == "stringList":
-        return {"value": list(attr.value), "isBlock": False, "type": "list", "storageClassType": "stringList"}
-    if attr.kind == "stringMap":
-        return {"value": dict(attr.value), "isBlock": False, "type": "map", "storageClassType": "stringMap"}
-    if attr.kind == "objectList":
-        # A list(object) *attribute* (not a nested block): `trails = [{ ... }, { ... }]`.
-        items = [hcl_attributes(item) for item in attr.value]
-        return {"value": items, "isBlock": False, "type": "list", "storageClassType": "objectList"}
-    return {"value": attr.value, "isBlock": False, "type": "simple", "storageClassType": attr.kind}
-
-
-def json_attributes(attrs: Mapping[str, Attr]) -> dict[str, Any]:
-    """The attributes as ``cdk.tf.json`` spells them."""
-    return {
-        name: [json_attributes(item) for item in attr.value] if attr.kind == "objectList" else attr.value
-        for name, attr in attrs.items()
-        if attr.value is not None
-    }
-
-
-def hcl_attributes(attrs: Mapping[str, Attr]) -> dict[str, Any]:
-    """The attributes as ``cdktf synth --hcl`` expects them (see :func:`hcl_attribute`)."""
-    return {name: hcl_attribute(attr) for name, attr in attrs.items() if attr.value is not None}
-
-
-def unquote_provider(hcl: Any) -> Any:
-    """Write the ``provider`` meta-argument of resources and data sources as a reference.
-
-    cdktf renders it as a string, ``provider = "accessanalyzer.eu"``, which Terraform accepts with a
-    "Quoted references are deprecated" warning on every command; a reference is what HCL wants.
-    """
-    for kind in ("resource", "data"):
-        for blocks in (hcl.get(kind) or {}).values():
-            for attrs in blocks.values():
-                if isinstance(attrs.get("provider"), str):
-                    attrs["provider"] = {
-                        "value": attrs["provider"],
-                        "isBlock": False,
-                        "type": "simple",
-                        "storageClassType": "reference",
-                    }
-    return hcl
-
-
-class PolicyGenerationResource(cdktf.TerraformResource):
+class PolicyGenerationResource(AttributeSynthesis, ProviderReference, cdktf.TerraformResource):
     """``resource "accessanalyzer_policy_generation"`` for one spec. Prefer :class:`PolicyGeneration`.
 
     :param spec: the request (its ``name`` is not synthesized: it names the construct).
@@ -144,13 +79,3 @@ class PolicyGenerationResource(cdktf.TerraformResource):
             "wait_for_completion": Attr(True if self.wait_for_completion else None, "boolean"),
             "wait_timeout": Attr(self.wait_timeout, "string"),
         }
-
-    def _synthesize_attributes(self) -> dict[str, Any]:
-        return json_attributes(self.attributes())
-
-    def _synthesize_hcl_attributes(self) -> dict[str, Any]:
-        return hcl_attributes(self.attributes())
-
-    def to_hcl_terraform(self) -> Any:
-        """This resource for ``cdktf synth --hcl``, with its provider written as a reference."""
-        return unquote_provider(super().to_hcl_terraform())

@@ -1,0 +1,92 @@
+"""What every hand-written binding shares: one table of attributes, synthesized as JSON and as HCL.
+
+Generated bindings describe each attribute twice: once for JSON synthesis (``cdk.tf.json``) and
+once, with its Terraform type, for ``cdktf synth --hcl`` (``cdk.tf``). Here a binding lists its
+attributes once, as :class:`Attr` values, and :class:`AttributeSynthesis` derives both outputs,
+so that they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+#: The kinds of value an attribute holds, as cdktf's HCL renderer names them.
+Kind = Literal["string", "number", "boolean", "stringList", "stringMap", "objectList"]
+
+
+@dataclass(frozen=True)
+class Attr:
+    """One attribute's value and its Terraform kind; a None value is left out of the configuration."""
+
+    value: Any
+    kind: Kind
+
+
+def hcl_attribute(attr: Attr) -> dict[str, Any]:
+    """The form cdktf's HCL renderer expects for one attribute (as generated bindings produce it)."""
+    if attr.kind == "stringList":
+        return {"value": list(attr.value), "isBlock": False, "type": "list", "storageClassType": "stringList"}
+    if attr.kind == "stringMap":
+        return {"value": dict(attr.value), "isBlock": False, "type": "map", "storageClassType": "stringMap"}
+    if attr.kind == "objectList":
+        # A list(object) *attribute* (not a nested block): `trails = [{ ... }, { ... }]`.
+        items = [hcl_attributes(item) for item in attr.value]
+        return {"value": items, "isBlock": False, "type": "list", "storageClassType": "objectList"}
+    return {"value": attr.value, "isBlock": False, "type": "simple", "storageClassType": attr.kind}
+
+
+def json_attributes(attrs: Mapping[str, Attr]) -> dict[str, Any]:
+    """The attributes as ``cdk.tf.json`` spells them."""
+    return {
+        name: [json_attributes(item) for item in attr.value] if attr.kind == "objectList" else attr.value
+        for name, attr in attrs.items()
+        if attr.value is not None
+    }
+
+
+def hcl_attributes(attrs: Mapping[str, Attr]) -> dict[str, Any]:
+    """The attributes as ``cdktf synth --hcl`` expects them (see :func:`hcl_attribute`)."""
+    return {name: hcl_attribute(attr) for name, attr in attrs.items() if attr.value is not None}
+
+
+def unquote_provider(hcl: Any) -> Any:
+    """Write the ``provider`` meta-argument of resources and data sources as a reference.
+
+    cdktf renders it as a string, ``provider = "accessanalyzer.eu"``, which Terraform accepts with a
+    "Quoted references are deprecated" warning on every command; a reference is what HCL wants.
+    """
+    for kind in ("resource", "data"):
+        for blocks in (hcl.get(kind) or {}).values():
+            for attrs in blocks.values():
+                if isinstance(attrs.get("provider"), str):
+                    attrs["provider"] = {
+                        "value": attrs["provider"],
+                        "isBlock": False,
+                        "type": "simple",
+                        "storageClassType": "reference",
+                    }
+    return hcl
+
+
+class AttributeSynthesis:
+    """Mixin for a binding (before the cdktf class in the bases): implement :meth:`attributes`."""
+
+    def attributes(self) -> dict[str, Attr]:
+        """The binding's configuration, attribute by attribute (a None value is left out)."""
+        raise NotImplementedError
+
+    def _synthesize_attributes(self) -> dict[str, Any]:
+        return json_attributes(self.attributes())
+
+    def _synthesize_hcl_attributes(self) -> dict[str, Any]:
+        return hcl_attributes(self.attributes())
+
+
+class ProviderReference:
+    """Mixin for resources and data sources: ``synth --hcl`` writes ``provider`` as a reference."""
+
+    def to_hcl_terraform(self) -> Any:
+        """The element for ``cdktf synth --hcl``, with its provider written as a reference."""
+        return unquote_provider(super().to_hcl_terraform())  # type: ignore[misc]  # the cdktf base class
