@@ -20,6 +20,7 @@ from pathlib import Path
 
 from policygen.emulator import Emulator
 from policygen.emulator.samplelogs import write_sample_logs
+from policygen.sandbox import sandbox_env
 from policygen.spec import Spec, load_paths
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,27 +29,8 @@ POLICYGEN = Path(sys.executable).parent / "policygen"
 
 
 def demo_env(workdir: Path, endpoint: str) -> dict[str, str]:
-    """The environment of the cdktf and terraform runs: the embedded endpoint, fake credentials."""
-    cli_config = workdir / "terraformrc"
-    cli_config.touch()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "TF_CLI_CONFIG_FILE"}
-    env.update(
-        AWS_ENDPOINT_URL_ACCESSANALYZER=endpoint,
-        AWS_ACCESS_KEY_ID="AKIDEMOEMBEDDEDENDPOINT",
-        AWS_SECRET_ACCESS_KEY="demo-secret-not-used-by-aws",  # noqa: S106  # the embedded endpoint accepts any
-        AWS_REGION="us-east-1",
-        AWS_CONFIG_FILE=str(workdir / "aws-config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(workdir / "aws-credentials"),
-        TF_CLI_CONFIG_FILE=str(cli_config),
-        POLICYGEN_STATE=str(workdir / "demo.tfstate"),
-        CHECKPOINT_DISABLE="1",
-        DISABLE_VERSION_CHECK="true",
-        CDKTF_DISABLE_PLUGIN_CACHE_ENV="true",
-        JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
-        CI="1",  # plain, line-by-line output from the cdktf CLI
-        FORCE_COLOR="0",
-    )
-    return env
+    """The environment of the cdktf and terraform runs: the embedded endpoint only, state in ``workdir``."""
+    return {**sandbox_env(workdir / "home", endpoint), "POLICYGEN_STATE": str(workdir / "demo.tfstate")}
 
 
 def cdktf(*args: str, env: dict[str, str]) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from policygen.emulator import Emulator
+from policygen.sandbox import sandbox_env
 
 # cdktf.Testing.app() leaves a cdktf.outdir.* folder in the temporary folder of the Node process
 # behind jsii, which reads TMPDIR when cdktf is first imported (by a test module, after this file).
@@ -58,27 +59,7 @@ def make_emulator() -> Iterator[Callable[..., Emulator]]:
 
 def isolated_env(home: Path, endpoint: str | None = None) -> dict[str, str]:
     """An environment for terraform/cdktf/boto3 that sees only ``home`` and the given endpoint."""
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "terraformrc").touch()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
-    env.update(
-        HOME=str(home),
-        TF_CLI_CONFIG_FILE=str(home / "terraformrc"),
-        CHECKPOINT_DISABLE="1",
-        DISABLE_VERSION_CHECK="true",
-        CDKTF_DISABLE_PLUGIN_CACHE_ENV="true",
-        JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
-        AWS_ACCESS_KEY_ID="AKIATESTEMBEDDED",
-        AWS_SECRET_ACCESS_KEY="test-secret",
-        AWS_REGION="us-east-1",
-        AWS_CONFIG_FILE=str(home / "aws-config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(home / "aws-credentials"),
-        CI="1",
-        FORCE_COLOR="0",
-    )
-    if endpoint:
-        env["AWS_ENDPOINT_URL_ACCESSANALYZER"] = endpoint
-    return env
+    return sandbox_env(home, endpoint)
 
 
 @pytest.fixture
