@@ -29,7 +29,6 @@ from policygen.errors import JobNotFoundError, PolicygenError
 from policygen.provider.provider import AccessAnalyzerProvider, diagnosed
 from policygen.provider.timestamps import job_fields, rfc3339
 from policygen.provider.types import ObjectList, Timestamp
-from policygen.spec import document_findings, resolve_request
 
 log = logging.getLogger("policygen.provider")
 
@@ -237,6 +236,10 @@ class PolicyGenerationResource(Resource):
         super().validate(diags, type_name, config)
         if diags.has_errors() or _contains_unknown(config):
             return  # values that come from other resources are checked at apply
+        # Imported here, not at the top: the spec's checks bring jsonschema and ruamel.yaml (~0.15 s),
+        # which the launches that only answer GetProviderSchema must not pay (bench/).
+        from policygen.spec import document_findings
+
         for pointer, message in document_findings(document_of(config)):
             diags.add_error("Invalid policy generation request", message, path=attribute_path(pointer))
         timeout = config.get("wait_timeout")
@@ -251,6 +254,8 @@ class PolicyGenerationResource(Resource):
 
     @diagnosed(fallback=lambda planned: None)
     def create(self, ctx: CreateContext, planned: State) -> State | None:
+        from policygen.spec import resolve_request  # see validate
+
         service = self.provider.service
         request = resolve_request(document_of(planned))
         job_id = service.start_queued(request)
