@@ -47,5 +47,11 @@ deploy: setup
 destroy: setup
 	npx cdktf destroy
 
+# Benchmarks (bench/README.md): synth, plan/apply, one-at-a-time scheduling and import cost, against
+# Terraform's own terraform_data; writes bench/results.json, bench/results.md and bench/scaling.png.
+bench: setup
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf $(STAMP) $(VENV) node_modules cdktf.out .pytest_cache .mypy_cache .ruff_cache
