@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import weakref
 from pathlib import Path
 
 import cdktf
@@ -14,6 +15,8 @@ from policygen.install import install_provider, lock_provider
 
 #: Construct id of the provider that policygen adds to a stack when the user adds no default one.
 DEFAULT_PROVIDER_ID = "accessanalyzer"
+#: Stacks whose folder this process has given the launcher (see :func:`_install_launcher`).
+_LAUNCHER_INSTALLED: weakref.WeakSet[cdktf.TerraformStack] = weakref.WeakSet()
 
 
 class AccessAnalyzerProvider(AttributeSynthesis, cdktf.TerraformProvider):
@@ -121,10 +124,12 @@ def _remove_added_default(stack: cdktf.TerraformStack) -> None:
 def _install_launcher(stack: cdktf.TerraformStack) -> None:
     """Put the provider launcher, and its lock entry, in the stack's folder, where `terraform` runs.
 
-    Both writes are idempotent and cheap (a read and a compare when up to date), so every
-    construct may ask.
+    Both writes are idempotent, and every construct may ask: the first one of each stack installs.
+    Finding the folder takes four jsii round trips (~2 ms), too much to repeat for each of hundreds
+    of generations (bench/).
     """
-    if os.environ.get(NO_INSTALL_ENV) == "1":
+    if os.environ.get(NO_INSTALL_ENV) == "1" or stack in _LAUNCHER_INSTALLED:
         return
     workdir = Path(cdktf.App.of(stack).outdir) / "stacks" / stack.node.id
     lock_provider(workdir, install_provider(workdir / "terraform.d" / "plugins"))
+    _LAUNCHER_INSTALLED.add(stack)
