@@ -17,6 +17,9 @@ from policygen.install import install_provider, lock_provider
 DEFAULT_PROVIDER_ID = "accessanalyzer"
 #: Stacks whose folder this process has given the launcher (see :func:`_install_launcher`).
 _LAUNCHER_INSTALLED: weakref.WeakSet[cdktf.TerraformStack] = weakref.WeakSet()
+#: Stacks known to have a default provider: once one is there, the stack always has one (a default
+#: the user adds later replaces policygen's), so the search is not repeated for every construct.
+_HAS_DEFAULT_PROVIDER: weakref.WeakSet[cdktf.TerraformStack] = weakref.WeakSet()
 
 
 class AccessAnalyzerProvider(AttributeSynthesis, cdktf.TerraformProvider):
@@ -88,8 +91,9 @@ def use_provider(scope: Construct, provider: AccessAnalyzerProvider | None) -> A
     """
     stack = cdktf.TerraformStack.of(scope)
     _install_launcher(stack)
-    if provider is None:
+    if provider is None and stack not in _HAS_DEFAULT_PROVIDER:
         default_provider(stack)
+        _HAS_DEFAULT_PROVIDER.add(stack)
     return provider
 
 
