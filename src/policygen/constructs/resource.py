@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import cdktf
 from constructs import Construct
 
@@ -46,9 +48,13 @@ class PolicyGenerationResource(AttributeSynthesis, ProviderReference, cdktf.Terr
         self.wait_for_completion = wait_for_completion
         self.wait_timeout = wait_timeout
 
-    @property
+    @functools.cached_property
     def job_id(self) -> str:
-        """The job id (a token until apply)."""
+        """The job id (a token until apply).
+
+        Made once: each token costs a jsii round trip, and every generation's is used by its own
+        output and, twice at synth, by the stack's ``policy_generation_job_ids`` map.
+        """
         return str(self.get_string_attribute("job_id"))
 
     @property
