@@ -11,10 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bench.common import log, summary, timed
+from bench.common import endpoint, log, summary, timed
 from bench.terraform import APPLY, Workdir, generations_hcl
-
-from policygen.emulator import Emulator
 
 
 def measure(work: Path, size: int, job_seconds: float, runs: int) -> dict[str, Any]:
@@ -24,7 +22,7 @@ def measure(work: Path, size: int, job_seconds: float, runs: int) -> dict[str, A
     samples = []
     for run in range(runs):
         # A fresh endpoint per run: no job of an earlier run is known, every generation starts anew.
-        with Emulator(job_seconds=job_seconds, concurrency=1, daily_quota=1_000_000) as emulator:
+        with endpoint(job_seconds=job_seconds, concurrency=1, daily_quota=1_000_000) as emulator:
             workdir = Workdir(work / f"scheduling-{run}", hcl, emulator.url, provider=True)
             samples.append(timed(APPLY, workdir.path, workdir.env))
             jobs = sorted(emulator.backend.jobs(), key=lambda job: job.started_on)

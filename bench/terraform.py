@@ -14,9 +14,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from bench.common import ACCESS_ROLE, ACCOUNT, PYTHON, TRAIL, fit, isolated_env, log, summary, timed
+from bench.common import ACCESS_ROLE, ACCOUNT, PYTHON, TRAIL, endpoint, fit, isolated_env, log, summary, timed
 
-from policygen.emulator import Emulator
 from policygen.install import install_provider, lock_provider
 
 PROVIDER_BLOCK = """
@@ -67,11 +66,11 @@ def baseline_hcl(size: int) -> str:
 class Workdir:
     """A Terraform working folder with its own HOME and CLI configuration, initialised once."""
 
-    def __init__(self, path: Path, hcl: str, endpoint: str | None = None, *, provider: bool = False) -> None:
+    def __init__(self, path: Path, hcl: str, endpoint_url: str | None = None, *, provider: bool = False) -> None:
         self.path = path
         path.mkdir(parents=True, exist_ok=True)
         (path / "main.tf").write_text(hcl)
-        self.env = isolated_env(path / ".home", endpoint)
+        self.env = isolated_env(path / ".home", endpoint_url)
         self.launches = path / "launches.log"
         if provider:
             self.env["BENCH_LAUNCH_LOG"] = str(self.launches)
@@ -104,7 +103,7 @@ def counting_python(folder: Path) -> Path:
 def measure(work: Path, sizes: list[int], runs: int) -> dict[str, Any]:
     """Apply and plan time of both stacks at every size, the provider's start-ups per command, the fits."""
     rows = []
-    with Emulator(job_seconds=0.0, concurrency=1_000_000, daily_quota=1_000_000_000) as emulator:
+    with endpoint(job_seconds=0.0, concurrency=1_000_000, daily_quota=1_000_000_000) as emulator:
         for size in sizes:
             log(f"terraform: apply and plan of {size} generations vs {size} terraform_data, {runs} runs each")
             workdirs = {
