@@ -8,7 +8,6 @@ same run, and compare ratios and slopes.
 
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
 import sys
@@ -16,6 +15,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+from policygen.sandbox import sandbox_env
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -76,42 +77,14 @@ def fit(sizes: Sequence[float], seconds: Sequence[float]) -> dict[str, float]:
 
 
 def isolated_env(home: Path, endpoint: str | None = None) -> dict[str, str]:
-    """An environment for terraform, cdktf and boto3 that sees only ``home`` and the given endpoint.
-
-    The same isolation as the end-to-end tests: its own CLI configuration, HOME and AWS files,
-    fake credentials, no update checks.
-    """
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "terraformrc").touch()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_", "POLICYGEN_"))}
-    env.update(
-        HOME=str(home),
-        TF_CLI_CONFIG_FILE=str(home / "terraformrc"),
-        CHECKPOINT_DISABLE="1",
-        DISABLE_VERSION_CHECK="true",
-        JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
-        AWS_ACCESS_KEY_ID="AKIABENCHEMBEDDED",
-        AWS_SECRET_ACCESS_KEY="bench-secret",  # noqa: S106  # fake credentials for the embedded endpoint
-        AWS_REGION="us-east-1",
-        AWS_CONFIG_FILE=str(home / "aws-config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(home / "aws-credentials"),
-    )
-    if endpoint:
-        env["AWS_ENDPOINT_URL_ACCESSANALYZER"] = endpoint
-    return env
+    """The tests' and the demo's sandbox (:func:`policygen.sandbox.sandbox_env`), without POLICYGEN_* settings."""
+    return {k: v for k, v in sandbox_env(home, endpoint).items() if not k.startswith("POLICYGEN_")}
 
 
 def endpoint(job_seconds: float, concurrency: int, daily_quota: int) -> Any:
-    """The embedded Access Analyzer endpoint, answering without the TCP stall of its HTTP server.
+    """The embedded Access Analyzer endpoint, in this process."""
+    from policygen.emulator import Emulator
 
-    The endpoint's handler writes a response's headers and body in two sends with Nagle's algorithm
-    on; the client's delayed ACK then holds every response for ~40 ms (measured: 44 ms per
-    GetGeneratedPolicy, 2.7 ms with TCP_NODELAY). That is the test endpoint's artefact, not the
-    provider's cost, so the benchmarks turn it off (what ``disable_nagle_algorithm`` is for).
-    """
-    from policygen.emulator import Emulator, server
-
-    server._Handler.disable_nagle_algorithm = True
     return Emulator(job_seconds=job_seconds, concurrency=concurrency, daily_quota=daily_quota)
 
 

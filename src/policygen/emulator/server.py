@@ -43,6 +43,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     # Keep-alive, as AWS endpoints do: botocore reuses its pooled connections.
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle's algorithm the client's delayed ACK then
+    # holds every answer back ~40 ms (measured in bench/: 44 ms per GetGeneratedPolicy, 2.7 ms without).
+    disable_nagle_algorithm = True
     server: _Server
 
     def _handle(self) -> None:
