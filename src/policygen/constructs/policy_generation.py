@@ -139,7 +139,7 @@ class PolicyGeneration(Construct):
         job_ids.check_unique(spec.name, where)
         super().__init__(scope, id)
         self.spec = spec
-        job_ids.generations[spec.name] = self
+        job_ids.register(spec.name, self)
         self.resource = PolicyGenerationResource(
             self,
             "resource",
@@ -209,6 +209,13 @@ class JobIdsOutput(cdktf.TerraformOutput):
             description="Access Analyzer job id of every policy generation of this stack, by name.",
         )
         self.generations: dict[str, PolicyGeneration] = {}
+        # Terraform name -> generation name, so that each check is one look-up (stacks hold hundreds).
+        self._identifiers: dict[str, str] = {}
+
+    def register(self, name: str, generation: PolicyGeneration) -> None:
+        """Add a generation (after :meth:`check_unique`)."""
+        self.generations[name] = generation
+        self._identifiers[terraform_identifier(name)] = name
 
     @classmethod
     def of(cls, scope: Construct) -> JobIdsOutput:
@@ -220,16 +227,16 @@ class JobIdsOutput(cdktf.TerraformOutput):
     def check_unique(self, name: str, where: Problem) -> None:
         """Raise SpecError when another generation of the stack has ``name`` (or its Terraform name)."""
         identifier = terraform_identifier(name)
-        for other_name, other in self.generations.items():
+        other_name = self._identifiers.get(identifier)
+        if other_name is not None:
+            other = self.generations[other_name]
             if other_name == name:
                 clash = f"the name {name!r} is already used by the PolicyGeneration at {other.node.path!r}"
-            elif terraform_identifier(other_name) == identifier:
+            else:
                 clash = (
                     f"the name {name!r} becomes the Terraform name {identifier!r}, as the name {other_name!r} "
                     f"of the PolicyGeneration at {other.node.path!r} does"
                 )
-            else:
-                continue
             raise _error(
                 where,
                 "/name",
