@@ -348,3 +348,17 @@ def test_launcher_is_installed_for_aliased_providers_too(tmp_path: Path, monkeyp
     stack = cdktf.TerraformStack(cdktf.App(outdir=str(tmp_path)), "s")
     PolicyGeneration(stack, "app", **request(), provider=AccessAnalyzerProvider(stack, "eu", alias="eu"))
     assert list((tmp_path / "stacks" / "s" / "terraform.d" / "plugins").rglob("terraform-provider-accessanalyzer_*"))
+
+
+def test_a_spec_changed_by_hand_is_checked_again() -> None:
+    """A loaded spec is trusted, but dataclasses.replace makes an unchecked one, which synth checks."""
+    import dataclasses
+
+    (spec, *_) = load_paths([ROOT / "specs"])
+    assert spec.validated
+    bad = dataclasses.replace(spec, principal_arn="arn:aws:iam::123456789012:group/devs")
+    assert not bad.validated
+    app = cdktf.Testing.app()
+    stack = cdktf.TerraformStack(app, "test")
+    with pytest.raises(SpecError, match="group/devs"):
+        PolicyGeneration(stack, "x", spec=bad)

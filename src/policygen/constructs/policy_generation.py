@@ -116,7 +116,8 @@ class PolicyGeneration(Construct):
                     f"together with {', '.join(given)}. Remove {'it' if len(given) == 1 else 'them'}, or "
                     f"change the spec with dataclasses.replace(spec, {given[0]}=...).",
                 )
-            spec = _checked(spec.to_document(), spec.source, where)
+            if not spec.validated:  # specs from the spec module's loaders were checked already
+                spec = _checked(spec.to_document(), spec.source, where)
         else:
             missing = [key for key in ("principal_arn", "access_role", "trails") if props[key] is None]
             if missing:

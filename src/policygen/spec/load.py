@@ -314,7 +314,7 @@ def _build(doc: dict[str, Any], source: str) -> Spec:
     details = doc["cloudTrailDetails"]
     times = {key: _normal_time(details[key]) for key in ("startTime", "endTime") if key in details}
     lookback = details.get("lookbackDays")
-    return Spec(
+    spec = Spec(
         name=doc.get("name", ""),
         principal_arn=doc["policyGenerationDetails"]["principalArn"],
         access_role=details["accessRole"],
@@ -328,6 +328,8 @@ def _build(doc: dict[str, Any], source: str) -> Spec:
         triggers=dict(doc.get("triggers", {})),
         source=source,
     )
+    object.__setattr__(spec, "validated", True)  # frozen: set once, here, after every check passed
+    return spec
 
 
 def _normal_time(value: str) -> str:

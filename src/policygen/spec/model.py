@@ -56,6 +56,9 @@ class Spec:
     client_token: str | None = None
     triggers: dict[str, str] = field(default_factory=dict, hash=False)
     source: str = field(default="<inline>", compare=False)
+    #: True when the spec module built it from a document that passed every check; a Spec built by
+    #: hand, or changed with dataclasses.replace, is False and is checked again where it is used.
+    validated: bool = field(default=False, init=False, compare=False, repr=False)
 
     @property
     def output_name(self) -> str:
