@@ -126,15 +126,8 @@ def test_faults_and_lost_responses_start_exactly_one_job_each(
     assert {v["job_id"] for v in state.values()} == {j.job_id for j in emu.backend.jobs()}
 
 
-def test_apply_killed_then_applied_again_starts_no_second_job(
-    make_emulator: Callable[..., Emulator], workdir: Callable[..., Workdir]
-) -> None:
-    """SIGKILL of terraform after the first start, then a new apply: still one job per generation."""
-    emu = make_emulator(job_seconds=1.5, concurrency=1)
-    tf = workdir(emu)
-    names = [f"killed{i}" for i in range(3)]
-    tf.write(*(generation(n) for n in names))
-    tf.tf("init")
+def kill_apply_after_first_start(tf: Workdir, emu: Emulator) -> list[int]:
+    """Start `terraform apply`, SIGKILL it once the endpoint has a job; return its provider pids then."""
     proc = subprocess.Popen(
         ["terraform", "apply", "-auto-approve", "-input=false", "-no-color"],
         cwd=tf.path,
@@ -146,8 +139,22 @@ def test_apply_killed_then_applied_again_starts_no_second_job(
     while not emu.backend.jobs() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert emu.backend.jobs(), "apply never started a job"
+    providers = _provider_pids(tf.path)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    return providers
+
+
+def test_apply_killed_then_applied_again_starts_no_second_job(
+    make_emulator: Callable[..., Emulator], workdir: Callable[..., Workdir]
+) -> None:
+    """SIGKILL of terraform after the first start, then a new apply: still one job per generation."""
+    emu = make_emulator(job_seconds=1.5, concurrency=1)
+    tf = workdir(emu)
+    names = [f"killed{i}" for i in range(3)]
+    tf.write(*(generation(n) for n in names))
+    tf.tf("init")
+    kill_apply_after_first_start(tf, emu)
     time.sleep(1.5)  # the orphaned provider notices its parent is gone and exits
     tf.tf("apply", "-auto-approve")
     assert jobs_per_principal(emu) == Counter({f"arn:aws:iam::{ACCOUNT}:role/{n}": 1 for n in names})
@@ -162,20 +169,8 @@ def test_orphaned_provider_exits_after_sigkill(
     tf = workdir(emu)
     tf.write(generation("first"), generation("second"))  # the second waits for the first: a long call
     tf.tf("init")
-    proc = subprocess.Popen(
-        ["terraform", "apply", "-auto-approve", "-input=false", "-no-color"],
-        cwd=tf.path,
-        env=tf.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while not emu.backend.jobs() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    providers = _provider_pids(tf.path)
+    providers = kill_apply_after_first_start(tf, emu)
     assert providers, "no provider process found"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
     deadline = time.monotonic() + 10
     while any(_alive(pid) for pid in providers) and time.monotonic() < deadline:
         time.sleep(0.1)
