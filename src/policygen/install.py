@@ -3,9 +3,24 @@
 Terraform looks for providers that no registry serves in *local mirrors*: the implied ones
 (``terraform.d/plugins`` in the working directory, ``~/.terraform.d/plugins``) or a
 ``filesystem_mirror`` named in the CLI configuration. Each holds, in the unpacked layout,
-``HOST/NAMESPACE/TYPE/VERSION/OS_ARCH/terraform-provider-TYPE_vVERSION``. We put there a two-line
-launcher that runs this interpreter's ``policygen.provider``: the provider is always the code of
-the environment that wrote the launcher.
+``HOST/NAMESPACE/TYPE/VERSION/OS_ARCH/terraform-provider-TYPE_vVERSION``.
+
+We put two files there:
+
+- in the package folder ``OS_ARCH/``, a launcher script whose bytes depend on nothing but the
+  policygen version. Terraform's ``h1:`` lock checksum covers every file of that folder, so the
+  lock entry is the same on every machine and in every virtual environment, and a committed
+  ``.terraform.lock.hcl`` can be shared;
+- one level up, outside the package (``VERSION/python.path``), the path of the interpreter that
+  installed it. The checksum does not cover it, and Terraform ignores files there.
+
+The launcher runs, isolated from the working directory (``python -I``), the first of:
+``$POLICYGEN_PYTHON``; the interpreter named in ``python.path`` of the mirror the launcher really
+lives in (Terraform symlinks ``.terraform/providers/...``, and its plugin cache, to the mirror's
+package folder, so the launcher follows symlinks to find it); if Terraform copied the package
+instead, ``python.path`` of the same version in ``terraform.d/plugins`` of the working directory,
+then in ``~/.terraform.d/plugins``; ``python3`` on ``PATH``. When that Python is gone or has no
+policygen of this version, it prints one line saying so and how to fix it, and exits 1.
 """
 
 from __future__ import annotations
@@ -15,7 +30,6 @@ import hashlib
 import os
 import platform
 import re
-import shlex
 import sys
 import tempfile
 from pathlib import Path
@@ -24,6 +38,123 @@ from policygen._names import PROVIDER_HOST, PROVIDER_NAMESPACE, PROVIDER_SOURCE,
 from policygen.errors import ProviderInstallError
 
 _ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64", "i686": "386"}
+
+#: Name of the file, in the mirror's VERSION folder, that records the interpreter to run.
+PYTHON_RECORD = "python.path"
+#: The mirror-relative folder of this version: the launcher's package folder is one level below.
+_VERSION_DIR = f"{PROVIDER_HOST}/{PROVIDER_NAMESPACE}/{PROVIDER_TYPE}/{PROVIDER_VERSION}"
+
+# Run by the launcher's Python, in isolated mode (no working directory, PYTHONPATH or user site on
+# sys.path), with the arguments MODULE WHERE FIX and Terraform's. It checks that this environment
+# has the provider of the launcher's version before running MODULE as ``python -m`` would, so that
+# a Python without policygen, or with another version, is reported in one line rather than a
+# traceback that Terraform would not show. MODULE is an argument, not code, so that the process
+# shows as policygen.provider in ps. This code must stay valid for any Python 3 the launcher may
+# find on PATH, and hold no single quote (the launcher single-quotes it).
+_BOOTSTRAP = """\
+import os, sys
+module, where, fix = sys.argv[1:4]
+del sys.argv[1:4]
+try:
+    from policygen._names import PROVIDER_VERSION as found
+except ImportError:
+    found = None
+if found != "@VERSION@":
+    has = "no policygen" if found is None else "policygen %s, not" % found
+    line = "policygen provider: %s has %s @VERSION@; %s.\\n" % (where, has, fix)
+    (sys.stdout if os.environ.get("TF_PLUGIN_MAGIC_COOKIE") else sys.stderr).write(line)
+    sys.exit(1)
+import runpy
+runpy.run_module(module, run_name="__main__", alter_sys=True)
+"""
+
+_LAUNCHER = """\
+#!/bin/sh
+# The policygen Terraform provider @VERSION@ (terraform.local/policygen/accessanalyzer).
+#
+# These bytes are the same on every machine, so its lock-file checksum is too. The Python that
+# runs the provider is the first of (see "How Terraform finds the provider" in policygen's README):
+#   1. $POLICYGEN_PYTHON, when set;
+#   2. the one recorded in @RECORD@ in the version folder of the mirror this launcher lives in,
+#      found by following symlinks (Terraform links .terraform/providers/..., and its plugin
+#      cache, to the mirror's package folder);
+#   3. when Terraform copied the package instead, the one recorded for this version in
+#      terraform.d/plugins of the working directory (synth), then in ~/.terraform.d/plugins;
+#   4. python3 on PATH.
+# Python runs isolated (-I): nothing in Terraform's working directory, PYTHONPATH or the user's
+# site-packages is imported.
+
+# This version's folder, relative to the root of a mirror.
+in_mirror=@VERSION_DIR@
+
+fail() {
+    # Terraform shows the user none of a plugin's stderr (only its TF_LOG log has it), but it
+    # quotes the first stdout line of a plugin that exits before the handshake ("Unrecognized
+    # remote plugin message: ..."). So when Terraform runs the launcher the line goes to stdout.
+    if [ -n "${TF_PLUGIN_MAGIC_COOKIE:-}" ]; then
+        printf 'policygen provider: %s\\n' "$1"
+    else
+        printf 'policygen provider: %s\\n' "$1" >&2
+    fi
+    exit 1
+}
+
+# The launcher's real folder: follow symlinks to the file itself, then let cd -P resolve linked
+# folders on the way (the usual case: Terraform links the package folder).
+self=$0
+while [ -L "$self" ]; do
+    link=$(readlink "$self") || break
+    case $link in
+        /*) self=$link ;;
+        *) self=$(dirname "$self")/$link ;;
+    esac
+done
+case $self in
+    /*/*) here=${self%/*} ;;
+    /*) here=/ ;;
+    */*) here=./${self%/*} ;;
+    *) here=. ;;
+esac
+version_dir=$(cd -P "$here/.." 2>/dev/null && pwd -P)
+
+recorded=
+for candidate in ${version_dir:+"$version_dir/@RECORD@"} \\
+    "$PWD/terraform.d/plugins/$in_mirror/@RECORD@" \\
+    ${HOME:+"$HOME/.terraform.d/plugins/$in_mirror/@RECORD@"}; do
+    if [ -f "$candidate" ]; then
+        recorded=$candidate
+        break
+    fi
+done
+
+if [ -n "${POLICYGEN_PYTHON:-}" ]; then
+    python=$POLICYGEN_PYTHON
+    where="POLICYGEN_PYTHON ($python)"
+    fix="set POLICYGEN_PYTHON to the Python of an environment that has policygen @VERSION@, or unset it"
+    if [ ! -f "$python" ] || [ ! -x "$python" ]; then
+        fail "POLICYGEN_PYTHON is $python, which is not an executable file; $fix."
+    fi
+elif [ -n "$recorded" ]; then
+    python=
+    IFS= read -r python <"$recorded" || :
+    where="the Python environment $python"
+    mirror=${recorded%"/$in_mirror/@RECORD@"}
+    fix="run '<venv>/bin/policygen install-provider --dir $mirror' (or synthesize again), or set POLICYGEN_PYTHON"
+    if [ ! -f "$python" ] || [ ! -x "$python" ]; then
+        fail "$where is gone (recorded in $recorded); $fix."
+    fi
+else
+    python=$(command -v python3) || python=
+    where="python3 on PATH ($python)"
+    fix="run '<venv>/bin/policygen install-provider' (or synthesize again), or set POLICYGEN_PYTHON"
+    if [ -z "$python" ]; then
+        missing="POLICYGEN_PYTHON is not set, no @RECORD@ is recorded for this launcher, and python3 is not on PATH"
+        fail "no Python to run the provider: $missing; $fix."
+    fi
+fi
+
+exec "$python" -I -c '@BOOTSTRAP@' policygen.provider "$where" "$fix" "$@"
+"""
 
 
 def os_arch() -> str:
@@ -34,51 +165,86 @@ def os_arch() -> str:
 
 def launcher_path(mirror: Path) -> Path:
     """Where the launcher goes under the root of a local mirror."""
-    return (
-        mirror
-        / PROVIDER_HOST
-        / PROVIDER_NAMESPACE
-        / PROVIDER_TYPE
-        / PROVIDER_VERSION
-        / os_arch()
-        / f"terraform-provider-{PROVIDER_TYPE}_v{PROVIDER_VERSION}"
-    )
+    return Path(mirror) / _VERSION_DIR / os_arch() / f"terraform-provider-{PROVIDER_TYPE}_v{PROVIDER_VERSION}"
 
 
-def launcher_text(python: str | None = None) -> str:
-    """The launcher script: run ``python -m policygen.provider`` with Terraform's arguments."""
-    interpreter = python or sys.executable
+def python_record_path(mirror: Path) -> Path:
+    """Where :func:`install_provider` records the interpreter: the VERSION folder, outside the package.
+
+    Terraform's lock checksum covers only the package folder (``OS_ARCH/``), and Terraform ignores
+    files in the VERSION folder, so this machine-specific path changes neither.
+    """
+    return Path(mirror) / _VERSION_DIR / PYTHON_RECORD
+
+
+def launcher_text() -> str:
+    """The launcher script. It depends only on the policygen version: never on this machine."""
     return (
-        "#!/bin/sh\n"
-        f"# The policygen Terraform provider {PROVIDER_VERSION}, run by this Python environment.\n"
-        f'exec {shlex.quote(interpreter)} -m policygen.provider "$@"\n'
+        _LAUNCHER.replace("@BOOTSTRAP@", _BOOTSTRAP.rstrip("\n"))
+        .replace("@VERSION_DIR@", _VERSION_DIR)
+        .replace("@RECORD@", PYTHON_RECORD)
+        .replace("@VERSION@", PROVIDER_VERSION)
     )
 
 
 def install_provider(mirror: str | Path, python: str | None = None) -> Path:
-    """Write the launcher under the local mirror ``mirror``; return its path.
+    """Install the launcher under the local mirror ``mirror``; return the launcher's path.
 
-    Idempotent: an up-to-date launcher is left untouched (so its modification time and Terraform's
-    lock-file checksum stay the same). The file is replaced atomically, so a Terraform run that is
-    reading it never sees half a script.
+    ``python`` is the interpreter the launcher runs (default: this one, ``sys.executable``). Its
+    path is recorded as given, outside the package folder (see :func:`python_record_path`):
+    symlinks are not resolved, since a virtual environment's ``bin/python`` is a symlink to the
+    base interpreter, which does not see the environment's packages. A relative path is made
+    absolute against the current folder.
+
+    Idempotent: files that are up to date are left untouched (so their modification times and
+    Terraform's lock-file checksum stay the same). Each file is replaced atomically, so a Terraform
+    run that is reading one never sees half of it. The record is written before the launcher, so a
+    launcher is never without one.
     """
+    if not (python or sys.executable):
+        raise ProviderInstallError(
+            "This Python does not know the path of its own interpreter (sys.executable is empty). "
+            "Pass the interpreter to record as install_provider(mirror, python=PATH)."
+        )
+    interpreter = os.path.abspath(python or sys.executable)
+    if "\n" in interpreter or "\r" in interpreter:
+        raise ProviderInstallError(
+            f"The interpreter path {interpreter!r} contains a line break, which the launcher cannot read back. "
+            "Install policygen in an environment whose path has none."
+        )
+    record = python_record_path(Path(mirror))
     path = launcher_path(Path(mirror))
-    text = launcher_text(python)
+    # Temporary files go to the VERSION folder, never into the package folder, whose every file
+    # Terraform would hash if it looked while we write.
+    _write_if_changed(record, interpreter + "\n", 0o644, scratch=record.parent)
+    _write_if_changed(path, launcher_text(), 0o755, scratch=record.parent)  # Terraform executes it; no secret
+    return path
+
+
+def _write_if_changed(path: Path, text: str, mode: int, scratch: Path) -> None:
+    """Atomically make ``path`` hold ``text`` with permissions ``mode``, unless it already does.
+
+    The new content is written to a temporary file in ``scratch`` (on the same file system) and
+    renamed into place.
+    """
     try:
-        if path.is_file() and path.read_text() == text and os.access(path, os.X_OK):
-            return path
+        if path.is_file() and path.read_text() == text and (path.stat().st_mode & 0o777) == mode:
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".launcher-")
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o755)  # noqa: S103  # Terraform executes the launcher; it holds no secret
-        os.replace(tmp, path)
+        fd, tmp = tempfile.mkstemp(dir=scratch, prefix=f".{path.name}-")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(text)
+            os.chmod(tmp, mode)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     except OSError as exc:
         raise ProviderInstallError(
             f"Could not write the provider launcher to {path}: {exc.strerror}. "
             "Choose a writable folder with `policygen install-provider --dir DIR`."
         ) from exc
-    return path
 
 
 def package_hash(launcher: Path) -> str:
