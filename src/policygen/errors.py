@@ -5,11 +5,15 @@
     PolicygenError
     ├── SpecError              a spec file or request is invalid (carries every Problem found)
     ├── ServiceError           Access Analyzer (or the embedded endpoint) refused or failed a call
-    │   ├── JobNotFoundError       no job with that id (unknown, or older than about seven days)
-    │   ├── QuotaExceededError     the daily quota of policy generations is used up
-    │   ├── JobFailedError         the job ended FAILED or CANCELED
-    │   └── JobNotFinishedError    the job is still IN_PROGRESS (it has no policies yet)
+    │   ├── JobNotFoundError          no job with that id here (unknown, older than about seven
+    │   │                             days, or started in another Region or endpoint)
+    │   ├── QuotaExceededError        a service quota refused the start (the daily one, from
+    │   │                             start_queued)
+    │   ├── ClientTokenConflictError  the client token was already used for a different request
+    │   ├── JobFailedError            the job ended FAILED or CANCELED
+    │   └── JobNotFinishedError       the job is still IN_PROGRESS (it has no policies yet)
     ├── WaitTimeoutError       a job did not finish within the time allowed
+    │   └── QueueTimeoutError         a start waited longer than queue_timeout for its turn
     └── ProviderInstallError   the Terraform provider launcher could not be written
 
 Errors raised by lower libraries (botocore, ruamel.yaml, jsonschema) are translated into these in
@@ -75,11 +79,51 @@ class ServiceError(PolicygenError):
 
 
 class JobNotFoundError(ServiceError):
-    """The service returned no job with this id (unknown, or older than about seven days)."""
+    """The service returned no job with this id (unknown, or older than about seven days).
+
+    ``job_id`` is the id asked for; ``region`` and ``endpoint`` say which Access Analyzer was
+    asked, because a job started in another Region or against another endpoint is unknown here.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        job_id: str = "",
+        region: str | None = None,
+        endpoint: str | None = None,
+        code: str = "",
+        operation: str = "",
+    ) -> None:
+        self.job_id = job_id
+        self.region = region
+        self.endpoint = endpoint
+        super().__init__(message, code=code, operation=operation)
 
 
 class QuotaExceededError(ServiceError):
-    """The daily quota of policy generations is exhausted."""
+    """A service quota refused a start: the daily quota is used up when ``start_queued`` raises it."""
+
+
+class ClientTokenConflictError(ServiceError):
+    """StartPolicyGeneration refused: the client token was already used for a different request.
+
+    ``client_token`` is the token sent; ``job_id`` is the job the earlier request started, when
+    the service names it. Waiting does not help: the request or the token has to change.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        client_token: str,
+        job_id: str | None = None,
+        code: str = "",
+        operation: str = "",
+    ) -> None:
+        self.client_token = client_token
+        self.job_id = job_id
+        super().__init__(message, code=code, operation=operation)
 
 
 class JobFailedError(ServiceError):
@@ -92,6 +136,24 @@ class JobNotFinishedError(ServiceError):
 
 class WaitTimeoutError(PolicygenError):
     """A job did not reach a final status within the time allowed."""
+
+
+class QueueTimeoutError(WaitTimeoutError):
+    """A start waited longer than ``queue_timeout`` for other policy generations to finish.
+
+    Nothing was started. ``job_id`` and ``principal_arn`` name the generation that was still in
+    progress (None when unknown: the service did not say, or the start was still queued behind
+    others of this process); ``waited`` and ``limit`` are in seconds.
+    """
+
+    def __init__(
+        self, message: str, *, job_id: str | None, principal_arn: str | None, waited: float, limit: float
+    ) -> None:
+        self.job_id = job_id
+        self.principal_arn = principal_arn
+        self.waited = waited
+        self.limit = limit
+        super().__init__(message)
 
 
 class ProviderInstallError(PolicygenError):

@@ -6,28 +6,62 @@ and 5xx answers are botocore's own retry modes (``standard`` by default), not a 
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from policygen.errors import JobNotFoundError, QuotaExceededError, ServiceError, WaitTimeoutError
+from policygen.errors import (
+    ClientTokenConflictError,
+    JobNotFoundError,
+    QueueTimeoutError,
+    QuotaExceededError,
+    ServiceError,
+    WaitTimeoutError,
+)
 
 log = logging.getLogger("policygen.service")
 
 #: Error codes with which the service says a job id names no job it still knows.
 _NOT_FOUND_CODES = {"ResourceNotFoundException", "ValidationException"}
-#: Error codes with which StartPolicyGeneration may refuse while another generation runs.
-_BUSY_CODES = {"ServiceQuotaExceededException", "ConflictException"}
+#: The error code of a StartPolicyGeneration whose client token was already used with a different
+#: request. It is no "busy" answer: waiting never helps, the token or the request has to change.
+#: (Both quotas, one in progress and the daily one, are ServiceQuotaExceededException.)
+_CONFLICT_CODE = "ConflictException"
 #: Job statuses after which nothing changes any more.
 FINAL_STATUSES = frozenset({"SUCCEEDED", "FAILED", "CANCELED"})
 #: The daily quota counts the generations of the last 24 hours.
 QUOTA_PERIOD = timedelta(hours=24)
+
+# Access Analyzer's daily quota of policy generations per account and Region (not adjustable;
+# cancelled and failed ones count). The one place this module knows these numbers: the limits are
+# to be consolidated with policygen.review's copy, so do not repeat them elsewhere here.
+#: Policy generations a day in most Regions.
+DAILY_QUOTA = 50
+#: Policy generations a day in :data:`LOW_DAILY_QUOTA_REGIONS`.
+LOW_DAILY_QUOTA = 5
+#: The Regions with the lower daily quota.
+LOW_DAILY_QUOTA_REGIONS = frozenset({"af-south-1", "ap-east-1", "ap-southeast-3", "eu-south-1", "me-south-1"})
+
+#: Seconds :meth:`AccessAnalyzer.start_queued` waits at most for other generations to finish.
+DEFAULT_QUEUE_TIMEOUT = 3600.0
+#: Longest real pause between two looks at the queue budget while another start of this process
+#: holds the start lock (the budget's clock may be a test's fake one, which a lock cannot wait on).
+_LOCK_POLL_SECONDS = 0.5
+
+
+def daily_quota(region: str | None) -> int:
+    """The daily quota of policy generations in ``region`` (the usual one when it is unknown)."""
+    return LOW_DAILY_QUOTA if region in LOW_DAILY_QUOTA_REGIONS else DAILY_QUOTA
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware, in UTC (the default clock of the daily-quota count)."""
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -72,6 +106,9 @@ class AccessAnalyzer:
         # Access Analyzer runs one generation at a time per account and Region: starts from this
         # process queue here, one after another, instead of racing each other for the slot.
         self._start_lock = threading.Lock()
+        # The generation the start holding the lock is waiting for (a ListPolicyGenerations
+        # entry), so that a start queued behind it can name it when its own time runs out.
+        self._ahead: dict[str, Any] | None = None
 
     @property
     def client(self) -> Any:
@@ -120,29 +157,110 @@ class AccessAnalyzer:
         job_id: str = response["jobId"]
         return job_id
 
-    def start_queued(self, request: dict[str, Any], *, sleep: Callable[[float], None] = time.sleep) -> str:
-        """StartPolicyGeneration, waiting while another generation is in progress.
+    def start_queued(
+        self,
+        request: dict[str, Any],
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        queue_timeout: float | None = DEFAULT_QUEUE_TIMEOUT,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = utc_now,
+    ) -> str:
+        """StartPolicyGeneration, waiting while another generation is in progress; returns the job id.
 
         When the service refuses because a generation is running (ours or anyone's in the account
         and Region, as ListPolicyGenerations shows), follow that job and start as soon as it has
         finished. When nothing is running the refusal is the daily quota: raise
-        :class:`QuotaExceededError` at once, saying when the quota frees. Starts from one process
-        go one after another (a lock), so parallel resources queue instead of racing for the slot.
+        :class:`QuotaExceededError` at once, counting the generations started in the 24 hours
+        before ``now()`` and saying when the quota frees. Starts from one process go one after
+        another (a lock), so parallel resources queue instead of racing for the slot.
+
+        ``queue_timeout`` bounds, in seconds of ``clock``, the whole time this call waits for its
+        turn: behind the other starts of this process and for running generations, over every
+        job it follows. When it runs out, raise :class:`QueueTimeoutError` (nothing is started);
+        None waits without limit. ``sleep`` and ``clock`` are injectable so that tests run on a
+        fake time.
+
+        Raises:
+            ClientTokenConflictError: the client token was already used for a different request
+                (at once: waiting cannot help).
+            QuotaExceededError: the daily quota is used up.
+            QueueTimeoutError: other generations kept the slot longer than ``queue_timeout``.
         """
-        with self._start_lock:
+        began = clock()
+        self._enter_queue(began, queue_timeout, clock)
+        try:
             while True:
                 try:
                     return self.start(request)
-                except ServiceError as exc:
-                    if exc.code not in _BUSY_CODES:
-                        raise
+                except QuotaExceededError as exc:
                     generations = list(self.list())
-                    running = [g["jobId"] for g in generations if g.get("status") == "IN_PROGRESS"]
+                    running = [g for g in generations if g.get("status") == "IN_PROGRESS"]
                     if not running:
-                        raise _daily_quota_error(generations, str(exc)) from exc
-                    log.info("policy generation %s is in progress; starting when it has finished", running[0])
-                    with contextlib.suppress(JobNotFoundError):  # gone already: try again at once
-                        self.wait(running[0], sleep=sleep)
+                        raise self._daily_quota_error(generations, str(exc), now()) from exc
+                    # With several running (a service allowing more than one), the oldest frees the
+                    # slot first.
+                    ahead = min(running, key=lambda g: g["startedOn"])
+                    self._ahead = ahead
+                    remaining: float | None = None
+                    if queue_timeout is not None:
+                        # What is left of the budget bounds this wait, so several waits in a row
+                        # (a job finished, another took the slot) add up to at most queue_timeout.
+                        remaining = began + queue_timeout - clock()
+                        if remaining <= 0:
+                            raise self._queue_timeout_error(ahead, clock() - began, queue_timeout) from exc
+                    log.info("policy generation %s is in progress; starting when it has finished", ahead["jobId"])
+                    try:
+                        self.wait(ahead["jobId"], timeout=remaining, sleep=sleep, clock=clock)
+                    except JobNotFoundError:
+                        continue  # gone already: try again at once
+                    except WaitTimeoutError:
+                        # wait() gives up when its next poll would come too late. Use the rest of the
+                        # budget and try once more at its end: a job finishing just before the
+                        # limit still lets us start, and the error then reports the whole limit.
+                        if queue_timeout is None:  # an unbounded wait does not time out
+                            raise
+                        sleep(max(0.0, began + queue_timeout - clock()))
+        finally:
+            self._ahead = None
+            self._start_lock.release()
+
+    def _enter_queue(self, began: float, queue_timeout: float | None, clock: Callable[[], float]) -> None:
+        """Take the start lock, giving up when ``queue_timeout`` (counted from ``began``) runs out."""
+        if queue_timeout is None:
+            self._start_lock.acquire()
+            return
+        # Look at the budget between short real waits rather than waiting `remaining` on the lock:
+        # `clock` may be a fake one that only the starts ahead of us move.
+        while not self._start_lock.acquire(blocking=False):
+            remaining = began + queue_timeout - clock()
+            if remaining <= 0:
+                raise self._queue_timeout_error(self._ahead, clock() - began, queue_timeout, behind_own_starts=True)
+            if self._start_lock.acquire(timeout=min(remaining, _LOCK_POLL_SECONDS)):
+                return
+
+    def _queue_timeout_error(
+        self, ahead: dict[str, Any] | None, waited: float, limit: float, *, behind_own_starts: bool = False
+    ) -> QueueTimeoutError:
+        """The error of a start whose turn did not come within ``limit`` seconds."""
+        job_id = ahead.get("jobId") if ahead else None
+        principal = ahead.get("principalArn") if ahead else None
+        job = f"policy generation {job_id}" + (f" (of {principal})" if principal else "") if job_id else None
+        if behind_own_starts:
+            what = "behind the other starts of this process" + (f", the first of which waits for {job}" if job else "")
+        else:
+            what = f"for {job} to finish"
+        return QueueTimeoutError(
+            f"Gave up starting the policy generation after waiting {waited:.0f} s {what}; the limit "
+            f"(queue_timeout) is {limit:.0f} s. Access Analyzer runs one generation at a time per "
+            f"account and Region (here {self.client.meta.region_name}, endpoint {self.client.meta.endpoint_url}), "
+            "and nothing was started. Raise `queue_timeout`, or run fewer generations per account and Region "
+            "at once.",
+            job_id=job_id,
+            principal_arn=principal,
+            waited=waited,
+            limit=limit,
+        )
 
     def wait(
         self,
@@ -152,17 +270,19 @@ class AccessAnalyzer:
         sleep: Callable[[float], None] = time.sleep,
         polling: Polling | None = None,
         on_poll: Callable[[dict[str, Any], float], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> dict[str, Any]:
         """Poll GetGeneratedPolicy until the job reaches a final status; return its ``jobDetails``.
 
         ``on_poll(job_details, elapsed_seconds)`` is called after every poll (for progress displays).
-        Raises :class:`WaitTimeoutError` when ``timeout`` seconds pass first.
+        Raises :class:`WaitTimeoutError` when ``timeout`` seconds of ``clock`` would pass before the
+        next poll (``clock`` and ``sleep`` are injectable, for tests on a fake time).
         """
         polling = polling or Polling()
-        started = time.monotonic()
+        started = clock()
         while True:
             details: dict[str, Any] = self.get(job_id)["jobDetails"]
-            elapsed = time.monotonic() - started
+            elapsed = clock() - started
             if on_poll:
                 on_poll(details, elapsed)
             if details["status"] in FINAL_STATUSES:
@@ -206,7 +326,7 @@ class AccessAnalyzer:
         try:
             response: dict[str, Any] = getattr(self.client, method)(**kwargs)
         except botocore.exceptions.ClientError as exc:
-            raise _translate(operation, kwargs, exc) from exc
+            raise self._translate(operation, kwargs, exc) from exc
         except botocore.exceptions.NoCredentialsError as exc:
             raise ServiceError(
                 "No AWS credentials were found for Access Analyzer; configure them as for the AWS CLI "
@@ -224,38 +344,86 @@ class AccessAnalyzer:
         response.pop("ResponseMetadata", None)
         return response
 
+    def _translate(self, operation: str, kwargs: dict[str, Any], exc: Any) -> ServiceError:
+        """The policygen error for a botocore ``ClientError`` of ``operation`` called with ``kwargs``."""
+        error = exc.response.get("Error", {})
+        code = error.get("Code", "")
+        message = error.get("Message", "") or str(exc)
+        job_id = kwargs.get("jobId")
+        if job_id and code in _NOT_FOUND_CODES and operation != "StartPolicyGeneration":
+            region, endpoint = self.client.meta.region_name, self.client.meta.endpoint_url
+            return JobNotFoundError(
+                f"Access Analyzer has no policy generation job {job_id!r} in Region {region} (endpoint "
+                f"{endpoint}) ({code}: {message}). Jobs are kept for about seven days, and only the Region "
+                "and endpoint that started a job know it; check the id, and the Region and endpoint "
+                "configured (`region` and `endpoint` of the provider, or --region and --endpoint-url).",
+                job_id=job_id,
+                region=region,
+                endpoint=endpoint,
+                code=code,
+                operation=operation,
+            )
+        token = kwargs.get("clientToken")
+        if operation == "StartPolicyGeneration" and code == _CONFLICT_CODE and token:
+            earlier = exc.response.get("resourceId")
+            started = f" (it started policy generation {earlier})" if earlier else ""
+            return ClientTokenConflictError(
+                f"The client token {token!r} was already used for a different request{started}, and a "
+                "token must always come with the same request, so nothing was started. Give each resource "
+                "its own `client_token`, or leave `client_token` out so that policygen derives one from the "
+                f"request; to run an unchanged request again, change `triggers`. The service said: {message}",
+                client_token=token,
+                job_id=earlier,
+                code=code,
+                operation=operation,
+            )
+        if code == "ServiceQuotaExceededException":
+            return QuotaExceededError(
+                f"{operation} was refused by a service quota: {message}", code=code, operation=operation
+            )
+        return ServiceError(f"{operation} failed with {code}: {message}", code=code, operation=operation)
 
-def _translate(operation: str, kwargs: dict[str, Any], exc: Any) -> ServiceError:
-    error = exc.response.get("Error", {})
-    code = error.get("Code", "")
-    message = error.get("Message", "") or str(exc)
-    job_id = kwargs.get("jobId")
-    if job_id and code in _NOT_FOUND_CODES and operation != "StartPolicyGeneration":
-        return JobNotFoundError(
-            f"Access Analyzer has no policy generation job {job_id!r} ({code}: {message}). "
-            "Jobs are kept for about seven days; check the id and the Region.",
-            code=code,
-            operation=operation,
+    def _daily_quota_error(
+        self, generations: Sequence[dict[str, Any]], detail: str, now: datetime
+    ) -> QuotaExceededError:
+        """The error of a start refused with nothing in progress: the daily quota is used up.
+
+        ``generations`` is ListPolicyGenerations' answer; those started in the 24 hours before
+        ``now`` are the ones the quota counts.
+        """
+        region = self.client.meta.region_name
+        quota = daily_quota(region)
+        recent = sorted(g["startedOn"] for g in generations if now - g["startedOn"] < QUOTA_PERIOD)
+        count = len(recent)
+        where = f"in this account and Region {region}"
+        others = (
+            f"{DAILY_QUOTA} in most other Regions"
+            if quota == LOW_DAILY_QUOTA
+            else f"{LOW_DAILY_QUOTA} in {', '.join(sorted(LOW_DAILY_QUOTA_REGIONS))}"
         )
-    if code == "ServiceQuotaExceededException":
+        allowed = f"Access Analyzer allows {quota} a day there ({others}), cancelled and failed ones included"
+        if not recent:
+            return QuotaExceededError(
+                f"The daily quota of policy generations is used up, although ListPolicyGenerations shows none "
+                f"started in the last 24 hours {where}; {allowed}. Try again later. The service said: {detail}",
+                code="ServiceQuotaExceededException",
+                operation="StartPolicyGeneration",
+            )
+        # A place frees once so many have aged out that fewer than `quota` remain: 24 hours after
+        # the (count - quota + 1)th oldest. When fewer are listed than the quota (the service's own
+        # count decides), the oldest is the best guess.
+        frees_at = _next_minute((recent[max(0, count - quota)] + QUOTA_PERIOD).astimezone(UTC))
+        started = f"{count} was started" if count == 1 else f"{count} were started"
         return QuotaExceededError(
-            f"{operation} was refused by a service quota: {message}", code=code, operation=operation
+            f"The daily quota of policy generations is used up: {started} in the last 24 hours {where}, "
+            f"and {allowed}; the next place frees at {frees_at:%Y-%m-%d %H:%M} UTC. Wait until "
+            f"then, or start fewer generations a day in this Region. The service said: {detail}",
+            code="ServiceQuotaExceededException",
+            operation="StartPolicyGeneration",
         )
-    return ServiceError(f"{operation} failed with {code}: {message}", code=code, operation=operation)
 
 
-def _daily_quota_error(generations: list[dict[str, Any]], detail: str) -> QuotaExceededError:
-    now = datetime.now(UTC)
-    recent = sorted(g["startedOn"] for g in generations if now - g["startedOn"] < QUOTA_PERIOD)
-    when = (
-        f"the oldest of them frees its place at {(recent[0] + QUOTA_PERIOD):%Y-%m-%d %H:%M} UTC"
-        if recent
-        else "try again later"
-    )
-    return QuotaExceededError(
-        f"The daily quota of policy generations is used up: {len(recent)} were started in the last 24 hours "
-        f"in this account and Region (Access Analyzer allows 50 a day, 5 in some Regions, cancelled ones "
-        f"included); {when}. The service said: {detail}",
-        code="ServiceQuotaExceededException",
-        operation="StartPolicyGeneration",
-    )
+def _next_minute(moment: datetime) -> datetime:
+    """``moment`` rounded up to the minute, so that a time printed to the minute is never too early."""
+    floor = moment.replace(second=0, microsecond=0)
+    return floor if floor == moment else floor + timedelta(minutes=1)
