@@ -391,6 +391,7 @@ def test_json_document_has_the_documented_shape() -> None:
         "previous_job",
         "replaced_attributes",
         "unknown_attributes",
+        "client_token",
     ]
     assert created["window"] == {
         "start_time": None,
@@ -484,10 +485,16 @@ def test_review_of_a_real_plan_of_the_example_specs(
     assert text.startswith("### Access Analyzer policy generation: 2 to start\n")
     assert f"#### `{TYPE}.app_role` (create: starts a job)" in text
     assert f"- **Trail:** `{TRAIL}`: us-east-1, eu-west-1" in text
-    assert "- **Window:** last 30 days, resolved at apply" in text
+    # The plan shows the window and token the apply sends (resolved at plan time, issue 11).
+    planned = {
+        c["address"]: c["change"]["after"] for c in json.loads((tmp_path / "plan.json").read_text())["resource_changes"]
+    }
+    app_role = planned[f"{TYPE}.app_role"]
+    assert f"- **Window:** last 30 days: {app_role['start_time']} to the time of apply" in text
+    assert f"- **Client token:** `{app_role['client_token']}`" in text
     assert f"- **Principal:** `arn:aws:iam::{ACCOUNT}:user/ci-deployer`" in text
     assert f"- **Trail:** `{TRAIL}`: all Regions" in text
-    assert "- **Window:** last 7 days, resolved at apply" in text
+    assert "- **Window:** last 7 days: " in text
     assert "the 2 jobs run one after another" in text
 
 

@@ -150,9 +150,13 @@ def _seconds(text: str) -> float:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
     from policygen.spec import check_paths
 
-    specs, problems = check_paths(args.paths)
+    # validate judges the request as if its job were created now, time rules included (the
+    # provider does the same at the plan of a create, and never for a job that exists).
+    specs, problems = check_paths(args.paths, now=datetime.now(UTC))
     explained = [_explain(spec) for spec in specs] if args.explain else None
     if args.format == "json":
         payload = {"valid": not problems, "problems": [p.to_dict() for p in problems], "generations": explained}

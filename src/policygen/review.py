@@ -137,6 +137,8 @@ class GenerationChange:
     replaced_attributes: tuple[str, ...] = ()
     unknown_attributes: tuple[str, ...] = ()
     waits_for_completion: bool = False
+    #: The client token the create will send, as the plan shows it (None: known only at apply).
+    client_token: str | None = None
 
     @property
     def starts_job(self) -> bool:
@@ -168,6 +170,7 @@ class GenerationChange:
             ),
             "replaced_attributes": list(self.replaced_attributes),
             "unknown_attributes": list(self.unknown_attributes),
+            "client_token": self.client_token,
         }
 
 
@@ -356,6 +359,7 @@ def _generation(
         replaced_attributes=tuple(sorted({str(path[0]) for path in body.get("replace_paths") or [] if path})),
         unknown_attributes=unknown_names,
         waits_for_completion=bool(after.get("wait_for_completion")),
+        client_token=after.get("client_token") if action in ("create", "replace") else None,
     )
 
 
@@ -374,6 +378,10 @@ def _window(values: dict[str, Any], unknown: dict[str, Any], timestamp: datetime
         if end_at is not None:
             return Window(None, end, lookback, float(lookback), True, f"{lookback} days before {end}")
         return Window(None, None, lookback, float(lookback), True, f"last {lookback} days, resolved at apply")
+    if lookback is not None and start_at is not None and end_at is None:
+        # Resolved at the plan of the create (the provider shows what it will send).
+        description = f"last {lookback} days: {start} to the time of apply"
+        return Window(start, None, lookback, float(lookback), False, description)
     if start_at is None:
         return Window(start, end, lookback, None, False, "(known after apply)")
     if end_at is not None:
@@ -596,6 +604,8 @@ def _markdown_generation(generation: GenerationChange) -> list[str]:
             lines.append(f"- **Trail:** {_code(trail.cloud_trail_arn)}: {where}")
     if generation.window is not None:
         lines.append(f"- **Window:** {generation.window.description}")
+    if generation.starts_job:
+        lines.append(f"- **Client token:** {_code(generation.client_token)}")
     if generation.starts_job:
         lines.append(f"- **Region:** {generation.region or 'unknown'} ({generation.region_note})")
     lines.append("")

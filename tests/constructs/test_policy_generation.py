@@ -84,7 +84,25 @@ def test_keyword_arguments_synthesize_the_same_resource_as_a_spec(stack: cdktf.T
         lookback_days=spec.lookback_days,
     )
     resources = synthesized(stack)["resource"][POLICY_GENERATION_TYPE]
+    assert resources["from_kwargs"].pop("instance_key") == "test/from-kwargs"
+    assert resources["from_spec"].pop("instance_key") == "test/from-spec"
     assert resources["from_kwargs"] == resources["from_spec"]
+
+
+def test_each_generation_gets_an_instance_key_of_its_own() -> None:
+    """Identical requests in one stack or in two synthesize different instance keys, so they never share a job."""
+    spec = app_role_spec()
+    app = cdktf.Testing.app()
+    one, two = cdktf.TerraformStack(app, "one"), cdktf.TerraformStack(app, "two")
+    PolicyGeneration(one, "a", spec=dataclasses.replace(spec, name="a"))
+    PolicyGeneration(one, "b", spec=dataclasses.replace(spec, name="b"))
+    PolicyGeneration(two, "a", spec=dataclasses.replace(spec, name="a"))
+    keys = [
+        resource["instance_key"]
+        for stack in (one, two)
+        for resource in synthesized(stack)["resource"][POLICY_GENERATION_TYPE].values()
+    ]
+    assert keys == ["one/a", "one/b", "two/a"]
 
 
 def test_trails_may_be_mappings(stack: cdktf.TerraformStack) -> None:
@@ -118,7 +136,7 @@ def test_optional_behaviour_is_left_out_by_default(stack: cdktf.TerraformStack) 
     """Without wait, timeout, triggers or token, none of those attributes is synthesized."""
     PolicyGeneration(stack, "app", **request())
     resource = synthesized(stack)["resource"][POLICY_GENERATION_TYPE]["app"]
-    assert set(resource) == {"principal_arn", "access_role", "trails", "lookback_days"}
+    assert set(resource) == {"principal_arn", "access_role", "trails", "lookback_days", "instance_key"}
 
 
 def test_wait_timeout_and_triggers_are_synthesized(stack: cdktf.TerraformStack) -> None:

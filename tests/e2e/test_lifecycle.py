@@ -22,6 +22,7 @@ from policygen.emulator.faults import FaultPlan
 from policygen.emulator.models import World
 from policygen.emulator.samplelogs import write_sample_logs
 from policygen.install import install_provider, lock_provider
+from policygen.provider.clock import NOW_ENV
 from tests.conftest import isolated_env, requires_terraform, run
 from tests.emulator.helpers import FakeClock
 
@@ -41,11 +42,11 @@ provider "accessanalyzer" {}
 """
 
 
-def generation(name: str, *, extra: str = "") -> str:
-    """HCL of one generation for the role `name`, with an output of its job id."""
+def generation(name: str, *, extra: str = "", role: str | None = None) -> str:
+    """HCL of one generation for the role `role` (default: `name`), with an output of its job id."""
     return f"""
 resource "accessanalyzer_policy_generation" "{name}" {{
-  principal_arn = "arn:aws:iam::{ACCOUNT}:role/{name}"
+  principal_arn = "arn:aws:iam::{ACCOUNT}:role/{role or name}"
   access_role   = "{ACCESS_ROLE}"
   trails        = [{{ cloud_trail_arn = "{TRAIL}", regions = ["us-east-1"] }}]
   lookback_days = 7
@@ -78,14 +79,6 @@ class Workdir:
 
 
 _INPUT = {"init", "plan", "apply", "destroy", "import", "refresh"}
-
-
-@pytest.fixture
-def workdir(tmp_path: Path) -> Callable[[Emulator], Workdir]:
-    def make(emulator: Emulator, name: str = "tf") -> Workdir:
-        return Workdir(tmp_path / name, emulator)
-
-    return make
 
 
 def jobs_per_principal(emulator: Emulator) -> Counter[str]:
@@ -223,6 +216,7 @@ def test_refresh_after_expiry_keeps_the_job_and_plans_nothing(
     tf.tf("apply", "-auto-approve")
     job_id = tf.state()["old"]["job_id"]
     clock.advance(days=8)
+    tf.env[NOW_ENV] = clock.now.strftime("%Y-%m-%dT%H:%M:%SZ")  # the provider's clock moves too
     plan = tf.tf("plan", "-detailed-exitcode", check=False)
     assert plan.returncode == 0, plan.stdout + plan.stderr
     tf.tf("apply", "-refresh-only", "-auto-approve")

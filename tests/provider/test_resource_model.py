@@ -101,7 +101,10 @@ class _FailingService:
     def get(self, job_id: str) -> dict[str, Any]:
         raise ServiceError("GetGeneratedPolicy failed with ThrottlingException: slow down")
 
-    def start_queued(self, request: dict[str, Any]) -> str:
+    def list(self, principal_arn: str | None = None) -> list[dict[str, Any]]:
+        return []
+
+    def start_queued(self, request: dict[str, Any], **options: Any) -> str:
         raise RuntimeError("boom")
 
 

@@ -68,8 +68,15 @@ class PolicyGeneration(Construct):
         apply). Changing it starts no new job. Default: False, apply returns once the job started.
     :param wait_timeout: how long ``wait_for_completion`` waits, a duration such as ``"45m"`` or
         ``"1h30m"``; only with ``wait_for_completion=True``. Default: None, the provider's default.
+    :param queue_timeout: how long create may wait for other generations of the account and Region
+        to finish before it starts (Access Analyzer runs one at a time), e.g. ``"2h"``. Default:
+        None, the provider's default (60 minutes).
     :param provider: the provider configuration (Region, account) to start the job with. Default:
         the stack's default provider, added to the stack when it has none.
+
+    Each generation gets its own jobs: the resource's ``instance_key`` is ``<stack>/<name>``, which
+    the provider mixes into the derived client token, so two generations with the same request, in
+    one stack or in two, never share a job.
     :raises SpecError: when both ``spec`` and request props are given, when required props are
         missing, when the request breaks a rule of the spec, or when the name is already used by
         another generation of the stack.
@@ -92,6 +99,7 @@ class PolicyGeneration(Construct):
         triggers: Mapping[str, str] | None = None,
         wait_for_completion: bool = False,
         wait_timeout: str | None = None,
+        queue_timeout: str | None = None,
         provider: AccessAnalyzerProvider | None = None,
     ) -> None:
         props = {  # the request; spec= gives all of it at once
@@ -147,6 +155,8 @@ class PolicyGeneration(Construct):
             spec=spec,
             wait_for_completion=wait_for_completion,
             wait_timeout=wait_timeout,
+            queue_timeout=queue_timeout,
+            instance_key=f"{job_ids.stack_id}/{spec.name}",
             provider=use_provider(self, provider),
         )
         self.resource.override_logical_id(terraform_identifier(spec.name))
@@ -210,6 +220,8 @@ class JobIdsOutput(cdktf.TerraformOutput):
             description="Access Analyzer job id of every policy generation of this stack, by name.",
         )
         self.generations: dict[str, PolicyGeneration] = {}
+        #: The stack's id (its name), made once: each look-up is a jsii round trip.
+        self.stack_id: str = stack.node.id
         # Terraform name -> generation name, so that each check is one look-up (stacks hold hundreds).
         self._identifiers: dict[str, str] = {}
 

@@ -20,6 +20,10 @@ class PolicyGenerationResource(AttributeSynthesis, ProviderReference, cdktf.Terr
         has SUCCEEDED. Default: False, left out (create returns as soon as the job has started).
     :param wait_timeout: how long the wait may take, e.g. ``"45m"``. Default: left out, the
         provider's default applies.
+    :param queue_timeout: how long create may wait for other running generations, e.g. ``"2h"``.
+        Default: left out, the provider's default applies.
+    :param instance_key: tells this resource apart from others with the same request (mixed into
+        the derived client token). Default: None, left out.
     :param provider: the provider configuration. Default: the stack's default (unaliased) one.
     """
 
@@ -33,6 +37,8 @@ class PolicyGenerationResource(AttributeSynthesis, ProviderReference, cdktf.Terr
         spec: Spec,
         wait_for_completion: bool = False,
         wait_timeout: str | None = None,
+        queue_timeout: str | None = None,
+        instance_key: str | None = None,
         provider: cdktf.TerraformProvider | None = None,
     ) -> None:
         super().__init__(
@@ -47,6 +53,8 @@ class PolicyGenerationResource(AttributeSynthesis, ProviderReference, cdktf.Terr
         self.spec = spec
         self.wait_for_completion = wait_for_completion
         self.wait_timeout = wait_timeout
+        self.queue_timeout = queue_timeout
+        self.instance_key = instance_key
 
     @functools.cached_property
     def job_id(self) -> str:
@@ -84,4 +92,6 @@ class PolicyGenerationResource(AttributeSynthesis, ProviderReference, cdktf.Terr
             "triggers": Attr(dict(spec.triggers) or None, "stringMap"),
             "wait_for_completion": Attr(True if self.wait_for_completion else None, "boolean"),
             "wait_timeout": Attr(self.wait_timeout, "string"),
+            "queue_timeout": Attr(self.queue_timeout, "string"),
+            "instance_key": Attr(self.instance_key, "string"),
         }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 from tf.iface import (
@@ -26,6 +27,8 @@ from tf.utils import Diagnostics
 
 from policygen._names import POLICY_GENERATION_TYPE, PROVIDER_TYPE
 from policygen.errors import JobNotFoundError, PolicygenError
+from policygen.provider import clock
+from policygen.provider.planned import REUSE_FOR, PlannedCreate, new_entry, planned_on, request_key
 from policygen.provider.provider import AccessAnalyzerProvider, diagnosed
 from policygen.provider.timestamps import job_fields, rfc3339
 from policygen.provider.types import ObjectList, Timestamp
@@ -48,6 +51,15 @@ _ATTRIBUTE_OF = {
     "clientToken": "client_token",
     "triggers": "triggers",
 }
+
+#: The configured inputs that identify a request (the key of its planned create, see planned.py).
+#: ``start_time`` counts only when it was configured, that is without ``lookback_days``;
+#: ``client_token`` not at all, since the plan may compute it.
+_KEY_INPUTS = ("principal_arn", "access_role", "trails", "lookback_days", "end_time", "triggers", "instance_key")
+#: Access Analyzer keeps a job about this long; older jobs are no longer returned.
+JOB_HISTORY = timedelta(days=7)
+#: Statuses of a job that a create must never end holding when the job had them before it began.
+_SPENT = frozenset({"FAILED", "CANCELED"})
 
 
 def document_of(state: State) -> dict[str, Any]:
@@ -119,6 +131,8 @@ TRAIL = TrailList(
 
 #: How long create waits with `wait_for_completion` when `wait_timeout` is not set.
 DEFAULT_WAIT_TIMEOUT = "60m"
+#: How long create waits for other running generations when `queue_timeout` is not set.
+DEFAULT_QUEUE_TIMEOUT = "60m"
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 
@@ -210,6 +224,23 @@ class PolicyGenerationResource(Resource):
                     description=f"How long `wait_for_completion` waits, e.g. `45m`, `1h30m`. Default: "
                     f"`{DEFAULT_WAIT_TIMEOUT}`. The job keeps running when the wait gives up.",
                 ),
+                Attribute(
+                    "queue_timeout",
+                    String(),
+                    optional=True,
+                    description=f"How long create waits for other generations of the account and Region to "
+                    f"finish before it may start (Access Analyzer runs one at a time), e.g. `2h`. Default: "
+                    f"`{DEFAULT_QUEUE_TIMEOUT}`. Changing it starts nothing.",
+                ),
+                Attribute(
+                    "instance_key",
+                    String(),
+                    optional=True,
+                    description="Tells this resource apart from others with the same request: mixed into the "
+                    "derived client token, never sent. policygen's constructs set it to `<stack>/<name>`; in HCL "
+                    "set it (e.g. `instance_key = each.key`) when two resources would have the same request. "
+                    "Changing it starts nothing: it counts for the jobs started after the change.",
+                ),
                 Attribute("job_id", String(), computed=True, description="The job id StartPolicyGeneration returned."),
                 Attribute(
                     "status",
@@ -242,28 +273,112 @@ class PolicyGenerationResource(Resource):
 
         for pointer, message in document_findings(document_of(config)):
             diags.add_error("Invalid policy generation request", message, path=attribute_path(pointer))
-        timeout = config.get("wait_timeout")
-        if isinstance(timeout, str) and not parse_duration(timeout):
-            diags.add_error(
-                "Invalid wait_timeout",
-                f"{timeout!r} is not a duration; write it like 45m, 1h30m or 90s.",
-                path=["wait_timeout"],
+        for name in ("wait_timeout", "queue_timeout"):
+            timeout = config.get(name)
+            if isinstance(timeout, str) and not parse_duration(timeout):
+                diags.add_error(
+                    f"Invalid {name}",
+                    f"{timeout!r} is not a duration; write it like 45m, 1h30m or 90s.",
+                    path=[name],
+                )
+
+    # ---- plan ----------------------------------------------------------------------------------
+
+    def plan_create(self, diags: Diagnostics, config: Config, replaces: str | None) -> dict[str, Any]:
+        """The values the create of ``config`` will send, decided now, so that the plan shows them.
+
+        Judges the rules that depend on the current time (they hold when a job is created, and only
+        then), resolves ``lookback_days`` into ``start_time`` and derives the client token, or reuses
+        what an earlier plan of the same request decided (see :mod:`policygen.provider.planned`).
+        ``replaces`` is the job of the object this create replaces, when Terraform says so. Returns
+        the computed attributes to plan (empty when values are unknown until apply, or on error).
+        """
+        if _contains_unknown(config):
+            return {}
+        from policygen.spec import document_findings, resolve_request  # see validate
+
+        now = clock.now()
+        doc = document_of(config)
+        for pointer, message in document_findings(doc, now):
+            diags.add_error("Invalid policy generation request", message, path=attribute_path(pointer))
+        if diags.has_errors():
+            return {}
+        planned = self.provider.planned
+        key = self.request_key(config)
+        entry = planned.get(key)
+        replaces = replaces or (entry.replaces if entry else None)
+        if entry is None or not self._reusable(entry, config, replaces, now):
+            request = resolve_request(doc, now, instance=config.get("instance_key"), replaces=replaces)
+            entry = new_entry(
+                now,
+                start_time=request["cloudTrailDetails"]["startTime"],
+                client_token=request["clientToken"],
+                replaces=replaces,
             )
+            planned.put(key, entry, now)
+        assert entry.client_token is not None  # a decided entry
+        self.provider.claims.claim_for_create(diags, entry.client_token, config)
+        values = {}
+        if config.get("start_time") is None:
+            values["start_time"] = entry.start_time
+        if config.get("client_token") is None:
+            values["client_token"] = entry.client_token
+        return values
+
+    def _reusable(self, entry: PlannedCreate, config: Config, replaces: str | None, now: datetime) -> bool:
+        """Whether an earlier plan's values still hold for this plan of the same request."""
+        from policygen.spec import document_findings
+
+        when = planned_on(entry)
+        if not entry.decided or entry.replaces != replaces or when is None or now - when > REUSE_FOR:
+            return False
+        if config.get("client_token") not in (None, entry.client_token):
+            return False
+        fixed = {**config, "lookback_days": None, "start_time": entry.start_time}
+        return not document_findings(document_of(fixed), now)
+
+    def request_key(self, state: State) -> str:
+        """The key of the request that ``state`` (a configuration or a planned state) describes."""
+        inputs = {name: state.get(name) for name in _KEY_INPUTS}
+        inputs["trails"] = TRAIL.normalize(inputs["trails"])
+        if isinstance(inputs["lookback_days"], float) and inputs["lookback_days"].is_integer():
+            inputs["lookback_days"] = int(inputs["lookback_days"])
+        if state.get("lookback_days") is None:
+            inputs["start_time"] = state.get("start_time")
+        settings = self.provider.service.settings
+        where = {"region": settings.region, "profile": settings.profile, "endpoint": settings.endpoint_url}
+        return request_key(inputs, where)
 
     # ---- create --------------------------------------------------------------------------------
 
     @diagnosed(fallback=lambda planned: None)
     def create(self, ctx: CreateContext, planned: State) -> State | None:
-        from policygen.spec import resolve_request  # see validate
-
         service = self.provider.service
-        request = resolve_request(document_of(planned))
-        job_id = service.start_queued(request)
-        log.info("started policy generation %s for %s", job_id, planned["principal_arn"])
+        request = self._request(planned)
+        token = request["clientToken"]
+        principal = planned["principal_arn"]
+        # The jobs this principal had before this create: a token that returns one of them that
+        # has FAILED or was CANCELED was spent by an earlier creation and must not be taken over.
+        before = {g["jobId"]: g.get("status") for g in service.list(principal)}
+        queue_timeout = parse_duration(planned.get("queue_timeout") or DEFAULT_QUEUE_TIMEOUT)
+        job_id = service.start_queued(request, queue_timeout=queue_timeout)
+        if before.get(job_id) in _SPENT:
+            ctx.diagnostics.add_error(
+                f"The client token {token} belongs to policy generation {job_id}, which had already ended "
+                f"{before[job_id]}",
+                "Access Analyzer returns the job a client token started instead of starting another, and this "
+                "create must not end holding a job that failed or was cancelled before it began. Give this "
+                "resource a new client_token (or leave it out, so that one is derived), or change its triggers.",
+            )
+            return None
+        if job_id in before:
+            log.info("client token %s returned the existing policy generation %s", token, job_id)
+        else:
+            log.info("started policy generation %s for %s", job_id, principal)
         state = {
             **planned,
             "start_time": request["cloudTrailDetails"]["startTime"],
-            "client_token": request["clientToken"],
+            "client_token": token,
             "job_id": job_id,
             "status": "IN_PROGRESS",
             "started_on": None,
@@ -273,6 +388,7 @@ class PolicyGenerationResource(Resource):
         }
         # From here on the job exists: whatever fails, return it, so that Terraform keeps it in
         # state (tainted on error) instead of forgetting a running job.
+        key = self.request_key(planned)
         try:
             if planned.get("wait_for_completion"):
                 timeout = parse_duration(planned.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT)
@@ -281,6 +397,7 @@ class PolicyGenerationResource(Resource):
                 details = service.get(job_id)["jobDetails"]
         except PolicygenError as exc:
             ctx.diagnostics.add_error(f"Started policy generation {job_id}, but could not follow it", str(exc))
+            self.provider.planned.tainted(key, job_id, clock.now())
             return state
         state.update(job_fields(details))
         if planned.get("wait_for_completion") and details["status"] != "SUCCEEDED":
@@ -290,19 +407,41 @@ class PolicyGenerationResource(Resource):
                 "replaces it with a new job. Fix the cause first (for AUTHORIZATION_ERROR, the access role's "
                 "permissions; for RESOURCE_NOT_FOUND_ERROR, the trail).",
             )
+            self.provider.planned.tainted(key, job_id, clock.now())
+        else:
+            self.provider.planned.created(key, clock.now())
         return state
+
+    def _request(self, planned: State) -> dict[str, Any]:
+        """The StartPolicyGeneration request of a planned state: the window and token the plan showed."""
+        from policygen.spec import resolve_request  # see validate
+
+        doc = document_of(planned)
+        details = doc["cloudTrailDetails"]
+        if planned.get("start_time") not in (None, Unknown):
+            details.pop("lookbackDays", None)  # resolved at plan: send what the plan showed
+        return resolve_request(doc, clock.now(), instance=planned.get("instance_key"))
 
     # ---- read ----------------------------------------------------------------------------------
 
     @diagnosed(fallback=lambda current: current)
     def read(self, ctx: ReadContext, current: State) -> State | None:
+        self.provider.claims.claim_existing(current)
         try:
             details = self.provider.service.get(current["job_id"])["jobDetails"]
-        except JobNotFoundError:
-            # Kept, marked expired: dropping it from state would start a new job on the next apply.
-            if not current.get("expired"):
-                log.info("policy generation %s is no longer returned by the service: expired", current["job_id"])
-            return {**current, "expired": True}
+        except JobNotFoundError as exc:
+            if _older_than_history(current, clock.now()):
+                # Kept, marked expired: dropping it from state would start a new job on the next apply.
+                if not current.get("expired"):
+                    log.info("policy generation %s is no longer returned by the service: expired", current["job_id"])
+                return {**current, "expired": True}
+            ctx.diagnostics.add_error(
+                f"Policy generation {current['job_id']} is unknown to Access Analyzer",
+                f"{exc} It started {current.get('started_on') or 'at an unrecorded time'}, less than seven days "
+                f"ago, so it cannot have expired. The principal is in account {_account(current)}. Check that the "
+                "provider's region, profile and endpoint are those the job was started with.",
+            )
+            return current
         return {**current, **job_fields(details), "expired": False}
 
     # ---- update --------------------------------------------------------------------------------
@@ -361,10 +500,30 @@ class PolicyGenerationResource(Resource):
             "triggers": None,
             "wait_for_completion": None,
             "wait_timeout": None,
+            "queue_timeout": None,
+            "instance_key": None,
             "job_id": details["jobId"],
             **job_fields(details),
             "expired": False,
         }
+
+
+def _older_than_history(state: State, now: datetime) -> bool:
+    """Whether the job's recorded times say the service has forgotten it (after about seven days)."""
+    started = state.get("started_on") or state.get("completed_on")
+    if not isinstance(started, str):
+        return False
+    try:
+        return now - datetime.fromisoformat(started) > JOB_HISTORY
+    except (ValueError, TypeError):
+        return False
+
+
+def _account(state: State) -> str:
+    from policygen.spec.arns import parse_arn
+
+    arn = parse_arn(state.get("principal_arn"))
+    return arn.account if arn is not None and arn.account else "(unknown)"
 
 
 __all__ = ["PolicyGenerationResource", "attribute_path", "document_of"]

@@ -1,42 +1,87 @@
 """What the ``tf`` framework's gRPC servicer cannot express, added on top of it.
 
-The framework decides "requires replacement" by itself: any change of an attribute marked
-``requires_replace``. For an imported job that is wrong: Access Analyzer never returns some of the
-request (the access role, a relative window, the client token), so import leaves them null, and the
-first plan would replace, that is restart, a job that matches the configuration. Here a change from
-null to a value on an imported job (recognisable by its null ``client_token``, which create always
-sets) is planned as an in-place update that only records the configured value.
+The framework plans a create by copying the configuration, and decides "requires replacement" by
+itself. Three rules of ours need the protocol's requests as they are:
+
+- **The plan of a create shows what will be sent.** The resource resolves ``lookback_days`` into
+  ``start_time``, derives the client token and judges the rules that depend on the current time
+  (:meth:`PolicyGenerationResource.plan_create`); those values replace "(known after apply)".
+- **A replacement knows the job it replaces.** Terraform plans a replacement in two calls: one
+  with the prior state, then the create with a null prior state and, as its prior private data,
+  the private data the first call planned. The first call plans ``{"replaces": JOB_ID}``, so the
+  create derives a token of its own instead of getting the old job back.
+- **An import is reconciled in place, once.** Access Analyzer never returns some of the request
+  (the access role, a relative window, triggers, the client token), so import leaves them null,
+  and the framework would replace, that is restart, a job that matches the configuration. While
+  ``client_token`` is null (only import leaves it so) a change from null to a value is planned in
+  place, and that plan records ``client_token = ""`` (no token known), which ends the exception:
+  from then on every input forces replacement, as for a created resource.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import grpc
 from tf.gen import tfplugin_pb2 as pb
 from tf.provider import ProviderServicer
-from tf.utils import read_dynamic_value
+from tf.utils import Diagnostics, read_dynamic_value, to_dynamic_value
 
 from policygen._names import POLICY_GENERATION_TYPE
+from policygen.provider.policy_generation import PolicyGenerationResource
 
 
 class PolicygenServicer(ProviderServicer):
-    """The framework's servicer, with the import rule above."""
+    """The framework's servicer, with the plan rules above."""
 
     def PlanResourceChange(  # the gRPC method's name
         self, request: pb.PlanResourceChange.Request, context: grpc.ServicerContext
     ) -> Any:
         response = super().PlanResourceChange(request, context)
-        if request.type_name != POLICY_GENERATION_TYPE or not response.requires_replace:
+        if request.type_name != POLICY_GENERATION_TYPE or _has_errors(response.diagnostics):
             return response
+        resource = PolicyGenerationResource(self.app)
         prior = read_dynamic_value(request.prior_state)
-        if not prior or prior.get("client_token") is not None:
+        planned = read_dynamic_value(response.planned_state)
+        if planned is None:
             return response
-        keep = [
-            path
-            for path in response.requires_replace
-            if not (path.steps and prior.get(path.steps[0].attribute_name) is None)
-        ]
-        del response.requires_replace[:]
-        response.requires_replace.extend(keep)
+        if prior is None:
+            diags = Diagnostics()
+            replaces = _private(request.prior_private).get("replaces")
+            planned.update(resource.plan_create(diags, read_dynamic_value(request.config), replaces))
+            response.diagnostics.extend(diags.to_pb())
+        else:
+            resource.provider.claims.claim_existing(prior)
+            if isinstance(prior.get("job_id"), str):
+                response.planned_private = json.dumps({"replaces": prior["job_id"]}).encode()
+            if prior.get("client_token") is None:  # imported, not reconciled yet
+                _plan_reconciliation(response, prior, planned, read_dynamic_value(request.config))
+        response.planned_state.CopyFrom(to_dynamic_value(planned))
         return response
+
+
+def _plan_reconciliation(
+    response: pb.PlanResourceChange.Response, prior: dict[str, Any], planned: dict[str, Any], config: dict[str, Any]
+) -> None:
+    """Plan the first apply after an import: record configured values in place (see the module docstring)."""
+    keep = [
+        path
+        for path in response.requires_replace
+        if not (path.steps and prior.get(path.steps[0].attribute_name) is None)
+    ]
+    del response.requires_replace[:]
+    response.requires_replace.extend(keep)
+    planned["client_token"] = config.get("client_token") or ""
+
+
+def _private(raw: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _has_errors(diagnostics: Any) -> bool:
+    return any(d.severity == pb.Diagnostic.ERROR for d in diagnostics)

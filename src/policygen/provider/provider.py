@@ -14,6 +14,8 @@ from tf.utils import Diagnostics
 
 from policygen._names import PROVIDER_SOURCE, PROVIDER_TYPE
 from policygen.errors import PolicygenError
+from policygen.provider.claims import Claims
+from policygen.provider.planned import PlannedCreates
 from policygen.service import AccessAnalyzer, ClientSettings
 
 log = logging.getLogger("policygen.provider")
@@ -24,8 +26,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 class AccessAnalyzerProvider(Provider):
     """``provider "accessanalyzer" { region, profile, endpoint }``."""
 
-    def __init__(self) -> None:
+    def __init__(self, planned: PlannedCreates | None = None) -> None:
         self.service = AccessAnalyzer()
+        #: What the plans of creates decided (the working directory's, unless given).
+        self.planned = planned or PlannedCreates.of_working_directory()
+        #: The client tokens of this process's plan, to catch resources that would share a job.
+        self.claims = Claims()
 
     def get_model_prefix(self) -> str:
         return f"{PROVIDER_TYPE}_"

@@ -40,10 +40,16 @@ def format_timestamp(value: datetime) -> str:
 
 
 def check_request(doc: Any, now: datetime | None = None) -> Iterator[Finding]:
-    """Yield every semantic problem of a request document, judging only values of the right type."""
+    """Yield every semantic problem of a request document, judging only values of the right type.
+
+    The rules that depend on the current time (no timestamp in the future; at most 90 days when
+    the window ends now, without ``endTime``) are judged only when ``now`` is given: they hold at
+    the moment a job is created, and a request that passed them must never become invalid because
+    time has passed. ``policygen validate`` and the provider's plan of a create pass ``now``;
+    synth, refresh and the plan of an existing resource do not.
+    """
     if not isinstance(doc, dict):
         return
-    now = now or datetime.now(UTC)
     principal = _mapping(doc.get("policyGenerationDetails"))
     details = _mapping(doc.get("cloudTrailDetails"))
     arns = list(_arns(principal, details))
@@ -134,7 +140,7 @@ def _check_trails(details: dict[str, Any]) -> Iterator[Finding]:
                 )
 
 
-def _check_window(details: dict[str, Any], now: datetime) -> Iterator[Finding]:
+def _check_window(details: dict[str, Any], now: datetime | None) -> Iterator[Finding]:
     if "startTime" in details and "lookbackDays" in details:
         yield (
             "/cloudTrailDetails/lookbackDays",
@@ -156,13 +162,13 @@ def _check_window(details: dict[str, Any], now: datetime) -> Iterator[Finding]:
                 pointer,
                 f"{details[key]!r} is not an ISO 8601 timestamp with a time zone; write it like 2026-11-01T00:00:00Z.",
             )
-        elif parsed > now:
+        elif now is not None and parsed > now:
             yield pointer, f"{details[key]} is in the future; CloudTrail has no events after now."
         else:
             times[key] = parsed
     start, end = times.get("startTime"), times.get("endTime", now)
-    if start is None or ("endTime" in details and "endTime" not in times):
-        return  # no window to judge, or its end is already reported
+    if start is None or end is None or ("endTime" in details and "endTime" not in times):
+        return  # no window to judge (its end is now, and no now was given), or its end is already reported
     if start >= end:
         end_text = details.get("endTime", "now (no endTime given)")
         yield (

@@ -98,15 +98,21 @@ def terraform_identifier(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", name)
 
 
-def resolve_request(doc: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+def resolve_request(
+    doc: dict[str, Any],
+    now: datetime | None = None,
+    *,
+    instance: str | None = None,
+    replaces: str | None = None,
+) -> dict[str, Any]:
     """The StartPolicyGeneration request that a spec document (API names) means at ``now``.
 
     ``lookbackDays: N`` becomes a ``startTime``: N days before ``endTime`` when one is given, else
     midnight UTC of the current day minus N-1 days (the current UTC day and the N-1 days before
-    it). Rounding to the day keeps the request, and so the derived token, the same for every retry
-    on the same day, while never exceeding the 90-day window. Without a ``clientToken`` one is
-    derived from the resolved request and the ``triggers`` by :func:`derive_client_token`.
-    ``name``, ``triggers`` and ``$schema`` are policygen's own and are not part of the request.
+    it), never exceeding the 90-day window. Without a ``clientToken`` one is derived by
+    :func:`derive_client_token` from the resolved request, the ``triggers``, the ``instance`` key
+    and the job this creation ``replaces``. ``name``, ``triggers`` and ``$schema`` are policygen's
+    own and are not part of the request.
     """
     request = copy.deepcopy({k: v for k, v in doc.items() if k not in ("name", "triggers", "$schema")})
     details = request["cloudTrailDetails"]
@@ -119,24 +125,38 @@ def resolve_request(doc: dict[str, Any], now: datetime | None = None) -> dict[st
             start = today - timedelta(days=days - 1)
         details["startTime"] = start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if "clientToken" not in request:
-        request["clientToken"] = derive_client_token(request, doc.get("triggers"))
+        request["clientToken"] = derive_client_token(
+            request, doc.get("triggers"), instance=instance, replaces=replaces
+        )
     return request
 
 
-def derive_client_token(request: dict[str, Any], triggers: Mapping[str, str] | None = None) -> str:
-    """A client token derived from the resolved request and the triggers, stable across runs and machines.
+def derive_client_token(
+    request: dict[str, Any],
+    triggers: Mapping[str, str] | None = None,
+    *,
+    instance: str | None = None,
+    replaces: str | None = None,
+) -> str:
+    """A client token for one creation of one resource instance, the same on every machine and retry.
 
     The request (without ``name`` and ``clientToken``, ``lookbackDays`` already resolved) is
-    serialised as canonical JSON (sorted keys, no whitespace, ASCII) and its SHA-256 hex digest is
-    hashed into a name-based UUID (version 5) in policygen's own namespace. Non-empty ``triggers``
-    are added to the serialised object as one more member, ``"triggers"`` (no API field has that
-    name); no triggers and an empty map give the same token. The same request therefore always
-    carries the same token, so a retried or resumed apply gets the job that is already running
-    instead of starting a second one; any change to the request or to a trigger gives a new token
-    and so a new job.
+    serialised as canonical JSON (sorted keys, no whitespace, ASCII), with up to three more
+    members that no API field is named like: ``"triggers"`` (when not empty), ``"instance"`` (the
+    resource's ``instance_key``, which policygen's constructs set to ``<stack>/<name>``) and
+    ``"replaces"`` (the id of the job this creation replaces). Its SHA-256 hex digest is hashed
+    into a name-based UUID (version 5) in policygen's own namespace.
+
+    So a retried or resumed create sends the same token and gets back the job it already started;
+    two instances with the same request but different instance keys, and a replacement of the
+    same instance (which replaces a different job each time), get tokens of their own.
     """
     body = {k: v for k, v in request.items() if k not in ("clientToken", "name", "triggers")}
     if triggers:
         body["triggers"] = dict(triggers)
+    if instance:
+        body["instance"] = instance
+    if replaces:
+        body["replaces"] = replaces
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return str(uuid.uuid5(DERIVED_TOKEN_NAMESPACE, hashlib.sha256(canonical.encode()).hexdigest()))
