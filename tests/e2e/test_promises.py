@@ -7,6 +7,10 @@ or destroy of an existing resource, imports keep the rules, and the plan shows w
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -254,3 +258,70 @@ def test_an_imported_job_keeps_the_rules_after_its_first_apply(
     second.tf("apply", "-auto-approve")
     assert second.state()["adopted"]["job_id"] != job_id
     assert len(emu.backend.jobs()) == 2
+
+
+def test_a_given_client_token_of_a_cancelled_job_is_refused(
+    make_emulator: Callable[..., Emulator], workdir: Callable[..., Workdir]
+) -> None:
+    """A create never ends holding a job that was CANCELED before it began, even when the user's token names it."""
+    emu = make_emulator(job_seconds=300.0)
+    tf = workdir(emu)
+    tf.write(generation("pinned", extra='client_token = "pinned-1"'))
+    tf.tf("init")
+    tf.tf("apply", "-auto-approve")
+    (job_id,) = job_ids(emu)
+    tf.tf("destroy", "-auto-approve")
+    assert status_of(emu, job_id) == "CANCELED"
+    again = tf.tf("apply", "-auto-approve", check=False)
+    assert again.returncode == 1
+    message = " ".join(again.stderr.split())
+    assert f"The client token pinned-1 belongs to policy generation {job_id}, which had already ended CANCELED" in (
+        message
+    )
+    assert "Give this resource a new client_token" in message
+    assert tf.state() == {}
+    assert job_ids(emu) == [job_id]
+
+
+def kill_apply_once(tf: Workdir, emu: Emulator, *args: str, jobs: int) -> None:
+    """Run `terraform apply -auto-approve ARGS` and SIGKILL it once the endpoint holds `jobs` jobs."""
+    proc = subprocess.Popen(
+        ["terraform", "apply", "-auto-approve", "-input=false", "-no-color", *args],
+        cwd=tf.path,
+        env=tf.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120  # a bound on a hang, not a timing assumption
+        while len(emu.backend.jobs()) < jobs and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(emu.backend.jobs()) >= jobs, "the apply never started the job"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def test_a_replacement_killed_after_its_start_ends_with_one_new_job(
+    make_emulator: Callable[..., Emulator], workdir: Callable[..., Workdir]
+) -> None:
+    """SIGKILL of a `-replace` apply once the new job exists, then a re-apply: one new job, the old one cancelled."""
+    emu = make_emulator(job_seconds=300.0, concurrency=2)
+    tf = workdir(emu)
+    tf.write(generation("r"))
+    tf.tf("init")
+    tf.tf("apply", "-auto-approve")
+    (old,) = job_ids(emu)
+    # Waiting for completion keeps the replacing apply busy after its start, where it is killed.
+    tf.write(generation("r", extra='wait_for_completion = true\n  wait_timeout = "10m"'))
+    kill_apply_once(tf, emu, f"-replace={ADDRESS}.r", jobs=2)
+    tf.write(generation("r"))
+    result = tf.tf("apply", "-auto-approve")
+    if "No changes" in result.stdout:
+        # Terraform had not recorded the destroy: the state still holds the old, cancelled job. The
+        # documented way out starts no third job: the replacement's planned token is reused.
+        tf.tf("apply", "-auto-approve", f"-replace={ADDRESS}.r")
+    ids = job_ids(emu)
+    assert len(ids) == 2, ids
+    assert status_of(emu, old) == "CANCELED"
+    assert tf.state()["r"]["job_id"] == ids[1]
