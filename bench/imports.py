@@ -57,12 +57,19 @@ def _importtime(code: str, env: dict[str, str]) -> str:
 
 
 def _provider_importtime(launcher: Path, env: dict[str, str]) -> str:
-    """``-X importtime`` of the provider process, from launch to the handshake line."""
+    """``-X importtime`` of the provider process, from launch to the handshake line.
+
+    The launcher runs Python isolated (``-I``), which ignores ``PYTHONPROFILEIMPORTTIME``; so it is
+    pointed (``POLICYGEN_PYTHON``) at a wrapper that adds ``-X importtime``.
+    """
+    wrapper = launcher.parent.parent / "python-importtime"
+    wrapper.write_text(f'#!/bin/sh\nexec "{PYTHON}" -X importtime "$@"\n')
+    wrapper.chmod(0o755)
     env = {
         **env,
         "TF_PLUGIN_MAGIC_COOKIE": MAGIC_COOKIE,
         "PLUGIN_PROTOCOL_VERSIONS": "6",
-        "PYTHONPROFILEIMPORTTIME": "1",
+        "POLICYGEN_PYTHON": str(wrapper),
     }
     proc = subprocess.Popen([str(launcher)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
     assert proc.stdout is not None
