@@ -82,6 +82,70 @@ class Polling:
         return min(self.cap, max(self.initial, elapsed * self.ratio))
 
 
+#: Environment variables botocore takes an Access Analyzer endpoint URL from, the specific one first.
+ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_ACCESSANALYZER", "AWS_ENDPOINT_URL")
+#: Environment variables a Region comes from when none is configured (AWS_REGION: see _make_client).
+REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")
+
+
+def endpoint_problem(url: str) -> str | None:
+    """Why ``url`` is not an endpoint URL boto3 can call, in one sentence; None when it is one."""
+    from urllib.parse import urlsplit
+
+    shown = url if len(url) <= 80 else f"{url[:80]}… ({len(url)} characters)"
+    example = "write it like http://127.0.0.1:4599 or https://access-analyzer.us-east-1.amazonaws.com"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  # raises ValueError for a port out of range or not a number
+    except ValueError as exc:
+        return f"{shown!r} is not a valid URL ({exc}); {example}."
+    if parts.scheme not in ("http", "https"):
+        return f"{shown!r} is not an http:// or https:// URL; {example}."
+    if not parts.hostname:
+        return f"{shown!r} names no host; {example}."
+    return None
+
+
+def region_problem(region: str) -> str | None:
+    """Why ``region`` is not a Region name, in one sentence; None when it is one."""
+    from policygen.spec.arns import REGION_PATTERN
+
+    if REGION_PATTERN.match(region):
+        return None
+    shown = region if len(region) <= 40 else f"{region[:40]}… ({len(region)} characters)"
+    return f"{shown!r} is not a Region name; write it like us-east-1 or eu-west-1 (or leave it out for AWS_REGION)."
+
+
+def settings_problems(
+    region: str | None, endpoint_url: str | None, environ: dict[str, str] | None = None
+) -> list[tuple[str, str]]:
+    """Every problem of a Region and endpoint, and of the environment variables they default to.
+
+    Returns ``(where, message)`` pairs; ``where`` is ``"region"``, ``"endpoint"`` or the name of the
+    environment variable at fault. The provider reports them at plan, on the attribute; the client
+    refuses them before botocore would fail with a bare ValueError.
+    """
+    environ = dict(os.environ) if environ is None else environ
+    problems: list[tuple[str, str]] = []
+    if region is not None:
+        if problem := region_problem(region):
+            problems.append(("region", problem))
+    else:
+        for variable in REGION_VARIABLES:
+            if environ.get(variable) and (problem := region_problem(environ[variable])):
+                problems.append((variable, f"{variable}: {problem}"))
+    if endpoint_url is not None:
+        if problem := endpoint_problem(endpoint_url):
+            problems.append(("endpoint", problem))
+    else:
+        for variable in ENDPOINT_VARIABLES:
+            if environ.get(variable):
+                if problem := endpoint_problem(environ[variable]):
+                    problems.append((variable, f"{variable}: {problem} Fix or unset the variable."))
+                break  # botocore takes the first one set
+    return problems
+
+
 @dataclass(frozen=True)
 class ClientSettings:
     """Where and as whom to call Access Analyzer. None means boto3's normal configuration chain
@@ -124,6 +188,9 @@ class AccessAnalyzer:
         import botocore.exceptions
 
         s = self.settings
+        problems = settings_problems(s.region, s.endpoint_url)
+        if problems:
+            raise ServiceError(" ".join(message[0].upper() + message[1:] for _, message in problems))
         # botocore reads AWS_DEFAULT_REGION only; AWS_REGION is what Terraform's AWS provider and the
         # other SDKs read, so honour it too.
         region = s.region or os.environ.get("AWS_REGION")

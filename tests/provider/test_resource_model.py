@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from tf.iface import CreateContext, ReadContext
 from tf.types import Unknown
 from tf.utils import Diagnostics
@@ -139,3 +140,35 @@ def test_triggers_reach_the_derived_token() -> None:
     assert "triggers" not in base
     assert base["clientToken"] != changed["clientToken"]
     assert base["cloudTrailDetails"] == changed["cloudTrailDetails"]
+
+
+def test_durations_are_bounded_and_cheap() -> None:
+    """A duration of a thousand digits, zero or over a day is refused in words, never an overflow."""
+    from policygen.provider.policy_generation import duration_problem
+
+    assert duration_problem("wait_timeout", "1h30m") is None
+    assert "at most 24h" in (duration_problem("wait_timeout", "9" * 1000 + "h") or "")
+    assert "longer than zero" in (duration_problem("queue_timeout", "0s") or "")
+    assert "not a duration" in (duration_problem("wait_timeout", "soon") or "")
+
+
+def test_client_settings_are_checked_before_botocore_sees_them() -> None:
+    """A bad Region or endpoint URL (or variable) is a sentence naming it, not botocore's ValueError."""
+    from policygen.service import AccessAnalyzer, ClientSettings, settings_problems
+
+    assert settings_problems("us-east-1", "http://127.0.0.1:4599", {}) == []
+    assert [w for w, _ in settings_problems("", "http://127.0.0.1:99999", {})] == ["region", "endpoint"]
+    (problem,) = settings_problems(None, None, {"AWS_ENDPOINT_URL": "localhost:1234"})
+    assert problem[0] == "AWS_ENDPOINT_URL"
+    with pytest.raises(ServiceError, match="is not an http:// or https:// URL"):
+        AccessAnalyzer(ClientSettings(region="us-east-1", endpoint_url="localhost:1234")).client  # noqa: B018
+
+
+def test_messages_use_attribute_names() -> None:
+    """The spec's API names become attribute names in HCL diagnostics."""
+    from policygen.provider.policy_generation import in_attribute_terms
+
+    assert in_attribute_terms("`regions` cannot be combined with `allRegions: true`") == (
+        "`regions` cannot be combined with `all_regions = true`"
+    )
+    assert in_attribute_terms("give either startTime or lookbackDays") == "give either start_time or lookback_days"

@@ -98,6 +98,23 @@ def attribute_path(pointer: str) -> list[Any]:
     return path
 
 
+_API_NAME = re.compile(r"\b(" + "|".join(k for k, v in _ATTRIBUTE_OF.items() if k != v) + r")\b(: (?=true|false))?")
+
+
+def in_attribute_terms(message: str) -> str:
+    """A spec message in Terraform's terms: ``allRegions: true`` -> ``all_regions = true``.
+
+    The spec's checks speak the API's field names, as spec files do; an HCL user wrote attributes.
+    """
+    return _API_NAME.sub(lambda m: _ATTRIBUTE_OF[m.group(1)] + (" = " if m.group(2) else ""), message)
+
+
+def report(diags: Diagnostics, findings: list[tuple[str, str]]) -> None:
+    """The spec's findings as diagnostics on the attributes at fault, in Terraform's terms."""
+    for pointer, message in findings:
+        diags.add_error("Invalid policy generation request", in_attribute_terms(message), path=attribute_path(pointer))
+
+
 def _contains_unknown(value: Any) -> bool:
     if value is Unknown:
         return True
@@ -136,13 +153,33 @@ DEFAULT_QUEUE_TIMEOUT = "60m"
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 
+#: The longest wait a duration attribute accepts: an apply that waits longer has gone wrong.
+MAX_DURATION_SECONDS = 24 * 3600
+
+
 def parse_duration(text: str) -> float | None:
     """``"1h30m"``, ``"45m"``, ``"90s"`` in seconds; None when the text is not such a duration."""
     match = _DURATION.match(text.strip())
     if not text.strip() or match is None:
         return None
+    # Digits are cut before int(): a thousand-digit number is no duration, and must not cost time.
+    if any(group and len(group) > 9 for group in match.groups()):
+        return float("inf")
     hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
     return float(hours * 3600 + minutes * 60 + seconds)
+
+
+def duration_problem(name: str, text: str) -> str | None:
+    """Why ``text`` is not a usable value of the duration attribute ``name``; None when it is one."""
+    shown = text if len(text) <= 40 else f"{text[:40]}… ({len(text)} characters)"
+    seconds = parse_duration(text)
+    if seconds is None:
+        return f"{shown!r} is not a duration; write it like 45m, 1h30m or 90s."
+    if seconds <= 0:
+        return f"{name} must be longer than zero, got {shown!r}; write it like 45m, or leave it out for the default."
+    if seconds > MAX_DURATION_SECONDS:
+        return f"{name} can be at most 24h, got {shown!r}; an apply should not wait longer than a day."
+    return None
 
 
 class PolicyGenerationResource(Resource):
@@ -271,16 +308,12 @@ class PolicyGenerationResource(Resource):
         # which the launches that only answer GetProviderSchema must not pay (bench/).
         from policygen.spec import document_findings
 
-        for pointer, message in document_findings(document_of(config)):
-            diags.add_error("Invalid policy generation request", message, path=attribute_path(pointer))
+        report(diags, document_findings(document_of(config)))
         for name in ("wait_timeout", "queue_timeout"):
             timeout = config.get(name)
-            if isinstance(timeout, str) and not parse_duration(timeout):
-                diags.add_error(
-                    f"Invalid {name}",
-                    f"{timeout!r} is not a duration; write it like 45m, 1h30m or 90s.",
-                    path=[name],
-                )
+            problem = duration_problem(name, timeout) if isinstance(timeout, str) else None
+            if problem:
+                diags.add_error(f"Invalid {name}", problem, path=[name])
 
     # ---- plan ----------------------------------------------------------------------------------
 
@@ -299,8 +332,7 @@ class PolicyGenerationResource(Resource):
 
         now = clock.now()
         doc = document_of(config)
-        for pointer, message in document_findings(doc, now):
-            diags.add_error("Invalid policy generation request", message, path=attribute_path(pointer))
+        report(diags, document_findings(doc, now))
         if diags.has_errors():
             return {}
         planned = self.provider.planned

@@ -16,7 +16,7 @@ from policygen._names import PROVIDER_SOURCE, PROVIDER_TYPE
 from policygen.errors import PolicygenError
 from policygen.provider.claims import Claims
 from policygen.provider.planned import PlannedCreates
-from policygen.service import AccessAnalyzer, ClientSettings
+from policygen.service import AccessAnalyzer, ClientSettings, settings_problems
 
 log = logging.getLogger("policygen.provider")
 
@@ -80,13 +80,15 @@ class AccessAnalyzerProvider(Provider):
         )
 
     def validate_config(self, diags: Diagnostics, config: Config) -> None:
-        endpoint = config.get("endpoint")
-        if isinstance(endpoint, str) and not endpoint.startswith(("http://", "https://")):
-            diags.add_error(
-                "Invalid endpoint URL",
-                f"endpoint must be an http:// or https:// URL, got {endpoint!r}.",
-                path=["endpoint"],
-            )
+        region, endpoint = config.get("region"), config.get("endpoint")
+        for where, message in settings_problems(
+            region if isinstance(region, str) else None, endpoint if isinstance(endpoint, str) else None
+        ):
+            if where in ("region", "endpoint"):
+                title = "Invalid region" if where == "region" else "Invalid endpoint URL"
+                diags.add_error(title, message, path=[where])
+            else:  # an environment variable the setting defaults to
+                diags.add_error(f"Invalid {where}", message)
         mode = config.get("retry_mode")
         if isinstance(mode, str) and mode not in ("standard", "adaptive"):
             diags.add_error(
