@@ -172,3 +172,35 @@ def test_messages_use_attribute_names() -> None:
         "`regions` cannot be combined with `all_regions = true`"
     )
     assert in_attribute_terms("give either startTime or lookbackDays") == "give either start_time or lookback_days"
+
+
+class _CountingService:
+    """Answers like the service for jobs j-0..j-9 (j-3 FAILED) and counts the calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def list(self, principal_arn: str | None = None) -> list[dict[str, Any]]:
+        self.calls.append("ListPolicyGenerations")
+        return [{"jobId": f"j-{i}", "status": "FAILED" if i == 3 else "SUCCEEDED"} for i in range(10)]
+
+    def get(self, job_id: str) -> dict[str, Any]:
+        self.calls.append(f"GetGeneratedPolicy {job_id}")
+        error = {"code": "SERVICE_ERROR", "message": "x"}
+        return {"jobDetails": {"jobId": job_id, "status": "FAILED", "jobError": error}}
+
+
+def test_a_refresh_of_many_jobs_lists_once() -> None:
+    """Ten refreshes make one ListPolicyGenerations call, and GetGeneratedPolicy only for a new FAILED job's error."""
+    provider = AccessAnalyzerProvider()
+    service = _CountingService()
+    provider.service = service  # type: ignore[assignment]
+    resource = PolicyGenerationResource(provider)
+    states = [
+        resource.read(ReadContext(Diagnostics(), "t"), {**STATE, "job_id": f"j-{i}", "client_token": f"t-{i}"})
+        for i in range(10)
+    ]
+    assert service.calls == ["ListPolicyGenerations", "GetGeneratedPolicy j-3"]
+    assert [s["status"] for s in states if s] == ["SUCCEEDED"] * 3 + ["FAILED"] + ["SUCCEEDED"] * 6
+    assert states[3] is not None
+    assert states[3]["job_error"] == "SERVICE_ERROR: x"

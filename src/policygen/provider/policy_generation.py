@@ -459,8 +459,13 @@ class PolicyGenerationResource(Resource):
     @diagnosed(fallback=lambda current: current)
     def read(self, ctx: ReadContext, current: State) -> State | None:
         self.provider.claims.claim_existing(current)
+        service = self.provider.service
+        listed = self.provider.recent.summary(service, current["job_id"])
+        if listed is not None and (listed.get("status") != "FAILED" or current.get("job_error")):
+            fields = job_fields(listed)  # the list carries no jobError: keep the one recorded
+            return {**current, **fields, "job_error": fields["job_error"] or current.get("job_error"), "expired": False}
         try:
-            details = self.provider.service.get(current["job_id"])["jobDetails"]
+            details = service.get(current["job_id"])["jobDetails"]
         except JobNotFoundError as exc:
             if _older_than_history(current, clock.now()):
                 # Kept, marked expired: dropping it from state would start a new job on the next apply.

@@ -16,6 +16,7 @@ from policygen._names import PROVIDER_SOURCE, PROVIDER_TYPE
 from policygen.errors import PolicygenError
 from policygen.provider.claims import Claims
 from policygen.provider.planned import PlannedCreates
+from policygen.provider.recent import RecentJobs
 from policygen.service import AccessAnalyzer, ClientSettings, settings_problems
 
 log = logging.getLogger("policygen.provider")
@@ -32,6 +33,8 @@ class AccessAnalyzerProvider(Provider):
         self.planned = planned or PlannedCreates.of_working_directory()
         #: The client tokens of this process's plan, to catch resources that would share a job.
         self.claims = Claims()
+        #: The jobs the service lists, fetched once for all refreshes of this process.
+        self.recent = RecentJobs()
 
     def get_model_prefix(self) -> str:
         return f"{PROVIDER_TYPE}_"
