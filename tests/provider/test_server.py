@@ -1,41 +1,46 @@
-"""The provider entry point's start-up shortcut: tf's cached TLS certificate, used without cryptography."""
+"""The provider's serving seam: its own TLS certificate cache, never used past its expiry (issue 13)."""
 
 from __future__ import annotations
 
-import base64
 import json
-import os
-import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from policygen.provider.server import _cached_cert
+from cryptography import x509
 
+from policygen.provider.tfserve import CERT_MARGIN, CERT_VALIDITY, certificate
 
-def _write_cache(path: Path, age_seconds: float) -> None:
-    path.write_text(json.dumps({"key_pem": "KEY", "cert_pem": "CERT", "cert_chain": base64.b64encode(b"DER").decode()}))
-    then = time.time() - age_seconds
-    os.utime(path, (then, then))
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
-def _made() -> tuple[bytes, Any]:
-    return b"made by tf", None
+def test_a_new_certificate_is_cached_with_its_expiry(tmp_path: Path) -> None:
+    """The first launch makes a certificate valid for seven days and records when it expires."""
+    path = tmp_path / "tls.json"
+    key_pem, cert_pem = certificate(lambda: NOW, path)
+    cached = json.loads(path.read_text())
+    assert (cached["key_pem"], cached["cert_pem"]) == (key_pem, cert_pem)
+    assert datetime.fromisoformat(cached["not_after"]) == NOW + CERT_VALIDITY
+    assert x509.load_pem_x509_certificate(cert_pem.encode()).not_valid_after_utc == (NOW + CERT_VALIDITY).replace(
+        microsecond=0
+    )
+    assert path.stat().st_mode & 0o077 == 0  # it holds a private key
 
 
-def test_recent_cache_is_used_without_tf(tmp_path: Path) -> None:
-    """A cache younger than six days gives its chain; tf's own (cryptography) code is not called."""
-    path = tmp_path / "ssl_cert.json"
-    _write_cache(path, age_seconds=3600)
-    chain, credentials = _cached_cert(_made, lambda: path)()
-    assert chain == b"DER"
-    assert credentials is not None
+def test_a_valid_cache_is_reused_and_an_expiring_one_replaced(tmp_path: Path) -> None:
+    """The cache is used while it has more than the margin left, and replaced after, never used expired."""
+    path = tmp_path / "tls.json"
+    first = certificate(lambda: NOW, path)
+    assert certificate(lambda: NOW + timedelta(days=6), path) == first
+    later = NOW + CERT_VALIDITY - CERT_MARGIN + timedelta(seconds=1)
+    replaced = certificate(lambda: later, path)
+    assert replaced != first
+    assert x509.load_pem_x509_certificate(replaced[1].encode()).not_valid_after_utc > later
 
 
-def test_old_missing_or_broken_cache_goes_to_tf(tmp_path: Path) -> None:
-    """An old, missing or unreadable cache is left to tf, which checks and regenerates it."""
-    path = tmp_path / "ssl_cert.json"
-    assert _cached_cert(_made, lambda: path)()[0] == b"made by tf"
-    _write_cache(path, age_seconds=6.5 * 24 * 3600)
-    assert _cached_cert(_made, lambda: path)()[0] == b"made by tf"
+def test_a_broken_cache_is_replaced(tmp_path: Path) -> None:
+    """An unreadable cache (or one written by something else) costs a new certificate, not a failure."""
+    path = tmp_path / "tls.json"
     path.write_text("{not json")
-    assert _cached_cert(_made, lambda: path)()[0] == b"made by tf"
+    key_pem, _ = certificate(lambda: NOW, path)
+    assert "PRIVATE KEY" in key_pem
+    assert json.loads(path.read_text())["key_pem"] == key_pem

@@ -21,6 +21,7 @@ itself. Three rules of ours need the protocol's requests as they are:
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import grpc
@@ -34,6 +35,17 @@ from policygen.provider.policy_generation import PolicyGenerationResource
 
 class PolicygenServicer(ProviderServicer):
     """The framework's servicer, with the plan rules above."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app)
+        #: Set once Terraform has asked the provider to stop (see provider/tfserve.py).
+        self.stopped = threading.Event()
+
+    def StopProvider(self, request: pb.StopProvider.Request, context: grpc.ServicerContext) -> Any:  # gRPC name
+        try:
+            return super().StopProvider(request, context)
+        finally:
+            self.stopped.set()
 
     def PlanResourceChange(  # the gRPC method's name
         self, request: pb.PlanResourceChange.Request, context: grpc.ServicerContext
