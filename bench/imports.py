@@ -33,7 +33,7 @@ def measure(work: Path, runs: int, top: int = 8) -> dict[str, Any]:
         name: repeat(runs, lambda code=code: timed([PYTHON, "-c", code], ROOT, env)) for name, code in PROGRAMS.items()
     }
     launcher = install_provider(work / "plugins")
-    handshake_seconds(launcher, env)  # the first launch creates tf's cached TLS certificate: not counted
+    handshake_seconds(launcher, env)  # the first launch creates the provider's cached TLS certificate: not counted
     times["provider launch to handshake"] = repeat(runs, lambda: handshake_seconds(launcher, env))
     return {
         "times": times,

@@ -14,14 +14,14 @@ from tf.schema import Attribute, Schema
 from tf.types import Bool, List, String
 
 from policygen._names import GENERATED_POLICY_TYPE, PROVIDER_TYPE
-from policygen.provider.provider import AccessAnalyzerProvider, diagnosed
+from policygen.provider.diagnostics import ProviderContext, diagnosed
 from policygen.provider.timestamps import job_fields
 
 
 class GeneratedPolicyDataSource(DataSource):
     """GetGeneratedPolicy for one job."""
 
-    def __init__(self, provider: AccessAnalyzerProvider) -> None:
+    def __init__(self, provider: ProviderContext) -> None:
         self.provider = provider
 
     @classmethod

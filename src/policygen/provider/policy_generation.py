@@ -28,8 +28,8 @@ from tf.utils import Diagnostics
 from policygen._names import POLICY_GENERATION_TYPE, PROVIDER_TYPE
 from policygen.errors import JobNotFoundError, PolicygenError
 from policygen.provider import clock
+from policygen.provider.diagnostics import ProviderContext, diagnosed
 from policygen.provider.planned import REUSE_FOR, PlannedCreate, new_entry, planned_on, request_key
-from policygen.provider.provider import AccessAnalyzerProvider, diagnosed
 from policygen.provider.timestamps import job_fields, rfc3339
 from policygen.provider.types import ObjectList, Timestamp
 
@@ -185,7 +185,7 @@ def duration_problem(name: str, text: str) -> str | None:
 class PolicyGenerationResource(Resource):
     """One StartPolicyGeneration request and the job it started."""
 
-    def __init__(self, provider: AccessAnalyzerProvider) -> None:
+    def __init__(self, provider: ProviderContext) -> None:
         self.provider = provider
 
     @classmethod

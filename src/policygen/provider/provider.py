@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import functools
-import logging
-from collections.abc import Callable
-from typing import Any, TypeVar
-
 from tf.iface import Config, DataSource, Provider, Resource
 from tf.schema import Attribute, Schema
 from tf.types import Number, String
 from tf.utils import Diagnostics
 
 from policygen._names import PROVIDER_SOURCE, PROVIDER_TYPE
-from policygen.errors import PolicygenError
 from policygen.provider.claims import Claims
+from policygen.provider.generated_policy import GeneratedPolicyDataSource
 from policygen.provider.planned import PlannedCreates
+from policygen.provider.policy_generation import PolicyGenerationResource
 from policygen.provider.recent import RecentJobs
 from policygen.service import AccessAnalyzer, ClientSettings, settings_problems
-
-log = logging.getLogger("policygen.provider")
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class AccessAnalyzerProvider(Provider):
@@ -118,47 +110,7 @@ class AccessAnalyzerProvider(Provider):
         )
 
     def get_data_sources(self) -> list[type[DataSource]]:
-        from policygen.provider.generated_policy import GeneratedPolicyDataSource
-
         return [GeneratedPolicyDataSource]
 
     def get_resources(self) -> list[type[Resource]]:
-        from policygen.provider.policy_generation import PolicyGenerationResource
-
         return [PolicyGenerationResource]
-
-
-def diagnosed(fallback: Callable[..., Any]) -> Callable[[F], F]:
-    """Report every failure of a resource method as a Terraform diagnostic, never as a crash.
-
-    ``fallback(*args)`` gives the value to return after a failure (for read: the current state, so
-    that a failed refresh never drops a job from state). An unexpected exception shows its message;
-    its traceback goes to the provider's log (``TF_LOG=debug``).
-    """
-
-    def wrap(method: F) -> F:
-        @functools.wraps(method)
-        def wrapper(self: Any, ctx: Any, *args: Any) -> Any:
-            try:
-                return method(self, ctx, *args)
-            except PolicygenError as exc:
-                ctx.diagnostics.add_error(_summary(method.__name__, ctx.type_name), str(exc))
-            except Exception as exc:
-                log.exception("%s.%s failed", ctx.type_name, method.__name__)
-                ctx.diagnostics.add_error(
-                    _summary(method.__name__, ctx.type_name),
-                    f"Unexpected {type(exc).__name__}: {exc}. This is a bug in policygen; "
-                    "the traceback is in the provider log (run with TF_LOG=debug) - please report it.",
-                )
-            return fallback(*args)
-
-        return wrapper  # type: ignore[return-value]
-
-    return wrap
-
-
-def _summary(method: str, type_name: str) -> str:
-    verb = {"create": "start", "read": "refresh", "delete": "cancel", "import_": "import"}.get(method, method)
-    if type_name.endswith("generated_policy"):
-        verb = "read"
-    return f"Could not {verb} {type_name}"
