@@ -146,6 +146,10 @@ def settings_problems(
     return problems
 
 
+#: ValidatePolicy's findings, as boto3 returns them.
+Findings = list[dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class ClientSettings:
     """Where and as whom to call Access Analyzer. None means boto3's normal configuration chain
@@ -386,6 +390,55 @@ class AccessAnalyzer:
     def cancel(self, job_id: str) -> None:
         """CancelPolicyGeneration."""
         self._call("CancelPolicyGeneration", "cancel_policy_generation", jobId=job_id)
+
+    # ---- policy checks (issue 16): the draft's quality gate ------------------------------------
+
+    def validate_policy(self, document: str, policy_type: str = "IDENTITY_POLICY") -> Findings:
+        """ValidatePolicy, all pages: the findings (ERROR, SECURITY_WARNING, WARNING, SUGGESTION)."""
+        kwargs: dict[str, Any] = {"policyDocument": document, "policyType": policy_type}
+        findings: Findings = []
+        while True:
+            page = self._call("ValidatePolicy", "validate_policy", **kwargs)
+            findings.extend(page.get("findings", []))
+            if not page.get("nextToken"):
+                return findings
+            kwargs["nextToken"] = page["nextToken"]
+
+    def check_no_new_access(
+        self, new: str, existing: str, policy_type: str = "IDENTITY_POLICY"
+    ) -> dict[str, Any]:
+        """CheckNoNewAccess: ``result`` PASS when ``new`` grants nothing ``existing`` does not, with reasons."""
+        return self._call(
+            "CheckNoNewAccess",
+            "check_no_new_access",
+            newPolicyDocument=new,
+            existingPolicyDocument=existing,
+            policyType=policy_type,
+        )
+
+    def check_access_not_granted(
+        self, document: str, actions: Sequence[str], policy_type: str = "IDENTITY_POLICY"
+    ) -> dict[str, Any]:
+        """CheckAccessNotGranted: ``result`` PASS when ``document`` grants none of ``actions``, with reasons.
+
+        The service takes at most 100 actions per call, so a longer list is checked 100 at a time:
+        the result is FAIL when any part fails, with the reasons of all parts.
+        """
+        chunks = [actions[i : i + 100] for i in range(0, len(actions), 100)] or [actions]
+        answers = [
+            self._call(
+                "CheckAccessNotGranted",
+                "check_access_not_granted",
+                policyDocument=document,
+                access=[{"actions": [*chunk]}],
+                policyType=policy_type,
+            )
+            for chunk in chunks
+        ]
+        failed = [a for a in answers if a.get("result") == "FAIL"]
+        merged = dict((failed or answers)[0])
+        merged["reasons"] = [reason for a in answers for reason in a.get("reasons", [])]
+        return merged
 
     def _call(self, operation: str, method: str, **kwargs: Any) -> dict[str, Any]:
         import botocore.exceptions
