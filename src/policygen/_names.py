@@ -18,6 +18,8 @@ PROVIDER_SOURCE = f"{PROVIDER_HOST}/{PROVIDER_NAMESPACE}/{PROVIDER_TYPE}"
 POLICY_GENERATION_TYPE = f"{PROVIDER_TYPE}_policy_generation"
 #: The data source that reads a job's generated policies.
 GENERATED_POLICY_TYPE = f"{PROVIDER_TYPE}_generated_policy"
+#: The data source that checks a policy with Access Analyzer's policy checks.
+POLICY_CHECK_TYPE = f"{PROVIDER_TYPE}_policy_check"
 
 #: Set to 1 to stop the constructs from installing the provider launcher at synth.
 NO_INSTALL_ENV = "POLICYGEN_NO_INSTALL_PROVIDER"

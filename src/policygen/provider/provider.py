@@ -11,6 +11,7 @@ from policygen._names import PROVIDER_SOURCE, PROVIDER_TYPE
 from policygen.provider.claims import Claims
 from policygen.provider.generated_policy import GeneratedPolicyDataSource
 from policygen.provider.planned import PlannedCreates
+from policygen.provider.policy_check import PolicyCheckDataSource
 from policygen.provider.policy_generation import PolicyGenerationResource
 from policygen.provider.recent import RecentJobs
 from policygen.service import AccessAnalyzer, ClientSettings, settings_problems
@@ -110,7 +111,7 @@ class AccessAnalyzerProvider(Provider):
         )
 
     def get_data_sources(self) -> list[type[DataSource]]:
-        return [GeneratedPolicyDataSource]
+        return [GeneratedPolicyDataSource, PolicyCheckDataSource]
 
     def get_resources(self) -> list[type[Resource]]:
         return [PolicyGenerationResource]
