@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from policygen.spec.limits import quote
+
 #: The kinds of ARN a request holds, named after the fields that hold them.
 ArnKind = Literal["principalArn", "accessRole", "cloudTrailArn"]
 
@@ -94,14 +96,15 @@ def region_problem(region: object) -> str | None:
     if not isinstance(region, str):
         return None  # a type problem, reported by the schema
     if not REGION_PATTERN.match(region):
-        return f"{region!r} is not a Region name; write it like us-east-1 or eu-west-1."
+        return f"{quote(region)} is not a Region name; write it like us-east-1 or eu-west-1."
     if partition_of_region(region) is not None:
         return None
     close = closest_region(region)
     hint = f"did you mean {close!r}?" if close else "check the spelling against the AWS Region list."
-    return f"{region!r} is not a known AWS Region; {hint}"
+    return f"{quote(region)} is not a known AWS Region; {hint}"
 
 
+@functools.lru_cache(maxsize=4096)  # a file of many generations asks again for each one
 def closest_region(region: str) -> str | None:
     """The known Region a misspelt name most likely meant (a swap of two letters wins), or None."""
     every = sorted(r for regions in partitions().values() for r in regions)
@@ -118,7 +121,7 @@ def arn_problem(value: object, kind: ArnKind) -> str | None:
     reason = _reason(value, kind)
     if reason is None:
         return None
-    return f"{value!r} is not {_WHAT[kind]}: {reason}. Write it like {_EXAMPLES[kind]}."
+    return f"{quote(value)} is not {_WHAT[kind]}: {reason}. Write it like {_EXAMPLES[kind]}."
 
 
 def _reason(value: str, kind: ArnKind) -> str | None:
@@ -134,21 +137,21 @@ def _reason(value: str, kind: ArnKind) -> str | None:
         close = difflib.get_close_matches(arn.partition, sorted(partitions()), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         known = ", ".join(sorted(partitions()))
-        return f"the partition {arn.partition!r} is not an AWS partition{hint}; known: {known}"
+        return f"the partition {quote(arn.partition)} is not an AWS partition{hint}; known: {known}"
     service = "cloudtrail" if kind == "cloudTrailArn" else "iam"
     if arn.service != service:
-        return f"the service is {arn.service!r}, it must be {service!r}"
+        return f"the service is {quote(arn.service)}, it must be {service!r}"
     if kind == "cloudTrailArn":
         if not arn.region:
             return "it has no Region; a trail ARN names the trail's home Region"
         if region_problem(arn.region):
             meant = closest_region(arn.region)
             hint = f" (did you mean {meant!r}?)" if meant else ""
-            return f"its Region {arn.region!r} is not a known AWS Region{hint}"
+            return f"its Region {quote(arn.region)} is not a known AWS Region{hint}"
     elif arn.region:
-        return f"IAM ARNs have no Region, but this one has {arn.region!r}"
+        return f"IAM ARNs have no Region, but this one has {quote(arn.region)}"
     if not _ACCOUNT.match(arn.account):
-        return f"the account id {arn.account!r} is not 12 digits"
+        return f"the account id {quote(arn.account)} is not 12 digits"
     return _resource_reason(arn.resource, kind)
 
 
@@ -157,9 +160,9 @@ def _resource_reason(resource: str, kind: ArnKind) -> str | None:
     allowed = {"principalArn": ("role", "user"), "accessRole": ("role",), "cloudTrailArn": ("trail",)}[kind]
     if kind_of not in allowed:
         wanted = " or ".join(f"{a}/<name>" for a in allowed)
-        return f"the resource is {resource!r}, it must be {wanted}"
+        return f"the resource is {quote(resource)}, it must be {wanted}"
     if kind == "cloudTrailArn" and not _TRAIL_NAME.match(rest):
-        return f"the trail name {rest!r} must be 3-128 letters, digits, periods, underscores or hyphens"
+        return f"the trail name {quote(rest)} must be 3-128 letters, digits, periods, underscores or hyphens"
     if not 1 <= len(rest) <= 576:
         return f"the {kind_of} name must be 1-576 characters, it has {len(rest)}"
     return None

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from policygen.spec.arns import ArnKind, arn_problem, parse_arn, partition_of_region, region_problem
+from policygen.spec.limits import quote
 
 #: Access Analyzer reads at most 90 days of CloudTrail events per generation (service quota).
 MAX_WINDOW = timedelta(days=90)
@@ -135,7 +136,7 @@ def _check_trails(details: dict[str, Any]) -> Iterator[Finding]:
             elif isinstance(region, str) and home and partition_of_region(region) != home:
                 yield (
                     f"{at}/regions/{position}",
-                    f"{region!r} is a Region of partition {partition_of_region(region)!r}, but the trail is in "
+                    f"{quote(region)} is a Region of partition {partition_of_region(region)!r}, but the trail is in "
                     f"{home!r}; list Regions of the trail's partition.",
                 )
 
@@ -160,7 +161,8 @@ def _check_window(details: dict[str, Any], now: datetime | None) -> Iterator[Fin
         if parsed is None:
             yield (
                 pointer,
-                f"{details[key]!r} is not an ISO 8601 timestamp with a time zone; write it like 2026-11-01T00:00:00Z.",
+                f"{quote(details[key])} is not an ISO 8601 timestamp with a time zone; "
+                "write it like 2026-11-01T00:00:00Z.",
             )
         elif now is not None and parsed > now:
             yield pointer, f"{details[key]} is in the future; CloudTrail has no events after now."

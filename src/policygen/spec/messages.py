@@ -3,11 +3,13 @@
 jsonschema's own messages (``'x' does not match '^arn:aws[a-z-]*:iam::...'``) name a regular
 expression instead of the mistake. These functions turn each kind of schema error into one full
 sentence, using :mod:`policygen.spec.arns` to say exactly what is wrong with an ARN or a Region.
+Every value a message quotes goes through :func:`policygen.spec.limits.quote`, which cuts it.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from typing import Any, cast
 
@@ -15,6 +17,7 @@ from jsonschema.exceptions import ValidationError
 
 from policygen.spec.arns import ArnKind, arn_problem, region_problem
 from policygen.spec.generations import escape
+from policygen.spec.limits import LongNumber, cut, quote
 
 #: What to write for a missing field, shown in the message that asks for it.
 EXAMPLES = {
@@ -29,7 +32,7 @@ EXAMPLES = {
     "generations": "generations: [{name: app, principalArn: arn:aws:iam::123456789012:role/app}]",
 }
 
-_KINDS = {
+_KINDS: dict[type, str] = {
     dict: "a mapping",
     list: "a list",
     str: "a string",
@@ -46,13 +49,19 @@ _WANTED = {
     "integer": "a whole number",
     "number": "a number",
 }
+#: What a number counts, for fields whose numbers count something.
+_UNITS = {"lookbackDays": "days"}
 _REQUIRED = re.compile(r"^'(.*)' is a required property$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
 
 
 def kind_of(value: Any) -> str:
     """How a value's type is called in messages (JSON's words, as the user sees YAML)."""
-    return _KINDS.get(type(value), f"a {type(value).__name__} value")
+    if isinstance(value, LongNumber):
+        return repr(value)  # "a number of 5,000 digits"
+    # isinstance, not type(): ruamel reads some numbers as subclasses (ScalarInt, ScalarFloat),
+    # and bool is an int, so it is asked first.
+    return next((name for kind, name in _KINDS.items() if isinstance(value, kind)), f"a {type(value).__name__} value")
 
 
 def label(path: Any) -> str:
@@ -63,7 +72,7 @@ def label(path: Any) -> str:
     if isinstance(parts[-1], int):
         return f"{parts[-2]}[{parts[-1]}]" if len(parts) > 1 else f"item {parts[-1]}"
     if len(parts) > 1 and parts[-2] == "triggers":
-        return f"the trigger {parts[-1]!r}"
+        return f"the trigger {quote(parts[-1])}"
     return str(parts[-1])
 
 
@@ -89,9 +98,11 @@ def schema_message(error: ValidationError) -> str:
     if error.validator == "required":
         missing = _missing_key(error)
         example = EXAMPLES.get(missing, f"{missing}: ...")
-        return f"{missing!r} is required here but missing; add it, e.g. `{example}`."
+        return f"{quote(missing)} is required here but missing; add it, e.g. `{example}`."
     if error.validator == "pattern":
         return _pattern(error, field)
+    if error.validator in ("type", "minimum", "maximum") and _counted(rule, value):
+        return _number(field, rule, value, str(error.absolute_path[-1]) if error.absolute_path else "")
     if error.validator == "type":
         wanted = _WANTED.get(str(error.validator_value), str(error.validator_value))
         hint = ' Quote the value, e.g. rev: "2".' if field.startswith("the trigger") else ""
@@ -99,25 +110,47 @@ def schema_message(error: ValidationError) -> str:
     if error.validator == "minItems":
         return f"{field} is empty; list at least {error.validator_value} item(s)."
     if error.validator == "const":
-        return f"{field} must be {error.validator_value!r}, not {value!r}: the only version of this file format."
+        return f"{field} must be {error.validator_value!r}, not {quote(value)}: the only version of this file format."
     if error.validator in ("minimum", "maximum"):
         low, high = rule.get("minimum"), rule.get("maximum")
-        return f"{field} must be between {low} and {high}, not {value!r}."
+        return f"{field} must be between {low} and {high}, not {quote(value)}."
     if error.validator in ("minLength", "maxLength"):
         return (
             f"{field} must be {rule.get('minLength', 0)} to {rule.get('maxLength')} characters long, "
-            f"not {len(value) if isinstance(value, str) else value!r}."
+            f"not {len(value) if isinstance(value, str) else quote(value)}."
         )
     if error.validator == "uniqueItems":
         return f"{field} lists the same value more than once; remove the duplicates."
-    return f"{field}: {error.message}."
+    return f"{field}: {cut(error.message, 200)}."
+
+
+def _counted(rule: dict[str, Any], value: Any) -> bool:
+    """Whether a range error is about a number that is no ordinary whole number (``.inf``, ``7.5``, huge)."""
+    if "minimum" not in rule or "maximum" not in rule or isinstance(value, bool):
+        return False
+    if isinstance(value, LongNumber | float):
+        return True
+    return isinstance(value, int) and abs(value) > 10**15
+
+
+def _number(field: str, rule: dict[str, Any], value: Any, key: str) -> str:
+    """``lookbackDays must be a whole number of days from 1 to 90, not .inf.``"""
+    unit = _UNITS.get(key)
+    wanted = "a whole number" if rule.get("type") == "integer" else "a number"
+    shown = repr(value) if isinstance(value, LongNumber) else quote(value)
+    if isinstance(value, float) and math.isnan(value):
+        shown += " (not a number)"
+    elif isinstance(value, float) and math.isinf(value):
+        shown += " (infinity; YAML reads 1e999 and any number too large as .inf)"
+    wanted += f" of {unit}" if unit else ""
+    return f"{field} must be {wanted} from {rule['minimum']} to {rule['maximum']}, not {shown}."
 
 
 def required_in_generation(error: ValidationError, name: str | None) -> str:
     """Message for a field that an entry of ``generations``, merged over the defaults, still lacks."""
     missing = _missing_key(error)
     where = ".".join([*(str(p) for p in error.absolute_path), missing])
-    who = f"generation {name!r}" if name else "this generation"
+    who = f"generation {quote(name)}" if name else "this generation"
     if where in ("policyGenerationDetails", "policyGenerationDetails.principalArn"):
         return (
             f"{who} has no principal; add `principalArn: arn:aws:iam::123456789012:role/<name>` "
@@ -133,9 +166,9 @@ def _missing_key(error: ValidationError) -> str:
 
 
 def _unknown_key(key: str, allowed: list[str]) -> str:
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6) if len(key) < 64 else []
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"unknown key {key!r}{hint}; allowed keys here: {', '.join(allowed)}."
+    return f"unknown key {quote(key)}{hint}; allowed keys here: {', '.join(allowed)}."
 
 
 def _pattern(error: ValidationError, field: str) -> str:
@@ -152,7 +185,7 @@ def _pattern(error: ValidationError, field: str) -> str:
     if explained:
         return explained
     description = error.schema.get("description", "") if isinstance(error.schema, dict) else ""
-    return f"{value!r} is not valid for {field}. {description}".strip()
+    return f"{quote(value)} is not valid for {field}. {description}".strip()
 
 
 def _name_problem(name: str) -> str | None:
@@ -168,5 +201,6 @@ def _name_problem(name: str) -> str | None:
         reason = f"it is {len(name)} characters long, at most 64 are allowed"
     else:
         bad = sorted({c for c in name if not (c.isascii() and (c.isalnum() or c in "_-"))})
-        reason = f"it contains {', '.join(repr(c) for c in bad)}"
-    return f"the name {name!r} cannot become a Terraform identifier: {reason}. {fix}"
+        more = f" and {len(bad) - 5} other characters" if len(bad) > 5 else ""
+        reason = f"it contains {', '.join(repr(c) for c in bad[:5])}{more}"
+    return f"the name {quote(name)} cannot become a Terraform identifier: {reason}. {fix}"
