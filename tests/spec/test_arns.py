@@ -49,3 +49,17 @@ def test_the_closest_region_prefers_swapped_letters() -> None:
     """'us-esat-1' most likely meant 'us-east-1', though 'us-west-1' is as close by ratio."""
     assert closest_region("us-esat-1") == "us-east-1"
     assert closest_region("zz-nowhere-9") is None
+
+
+def test_iam_names_hold_only_the_characters_iam_allows() -> None:
+    """A principal with a NUL byte and a snowman, or a space in its path, is refused; IAM's own characters pass."""
+    from policygen.spec.arns import arn_problem
+
+    assert arn_problem("arn:aws:iam::123456789012:role/svc+deploy=1,a.b@c_d-e", "principalArn") is None
+    assert arn_problem("arn:aws:iam::123456789012:role/service-role/team/app", "accessRole") is None
+    nul = arn_problem("arn:aws:iam::123456789012:role/app\x00\u2603", "principalArn")
+    assert nul is not None
+    assert "may hold only ASCII letters, digits and +=,.@_-" in nul
+    spaced = arn_problem("arn:aws:iam::123456789012:role/my path/app", "accessRole")
+    assert spaced is not None
+    assert "printable ASCII" in spaced

@@ -25,6 +25,10 @@ ArnKind = Literal["principalArn", "accessRole", "cloudTrailArn"]
 
 _ACCOUNT = re.compile(r"^[0-9]{12}$")
 _TRAIL_NAME = re.compile(r"^[A-Za-z0-9._-]{3,128}$")
+#: IAM role and user names: ASCII letters, digits and +=,.@_- (IAM's CreateRole/CreateUser pattern).
+_IAM_NAME = re.compile(r"^[A-Za-z0-9+=,.@_-]{1,64}$")
+#: An IAM path's characters: printable ASCII (u0021-u007E), between slashes.
+_IAM_PATH_PART = re.compile(r"^[\x21-\x7e]+$")
 #: What a Region name looks like (``us-east-1``, ``us-gov-west-1``, ``eu-isoe-west-1``, ``eusc-de-east-1``).
 REGION_PATTERN = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$")
 
@@ -165,4 +169,14 @@ def _resource_reason(resource: str, kind: ArnKind) -> str | None:
         return f"the trail name {quote(rest)} must be 3-128 letters, digits, periods, underscores or hyphens"
     if not 1 <= len(rest) <= 576:
         return f"the {kind_of} name must be 1-576 characters, it has {len(rest)}"
+    if kind == "cloudTrailArn":
+        return None
+    *path, name = rest.split("/")
+    if not _IAM_NAME.match(name):
+        return (
+            f"the {kind_of} name {quote(name)} may hold only ASCII letters, digits and +=,.@_- (1-64 of them), "
+            "as IAM allows"
+        )
+    if any(not _IAM_PATH_PART.match(part) for part in path):
+        return f"the path of {quote(rest)} may hold only printable ASCII characters between its slashes, as IAM allows"
     return None
