@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -295,3 +296,20 @@ def test_polling_is_a_tenth_of_the_wait_within_bounds() -> None:
     """Poll delays start short, grow with the time waited, and never exceed the cap."""
     polling = Polling(initial=0.25, ratio=0.1, cap=5.0)
     assert [polling.delay(t) for t in (0, 1, 10, 30, 600)] == [0.25, 0.25, 1.0, 3.0, 5.0]
+
+
+def test_bad_settings_from_the_environment_and_config_files_are_sentences(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A non-number AWS_MAX_ATTEMPTS, or an endpoint_url in the config file botocore refuses, is a ServiceError."""
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "many")
+    with pytest.raises(ServiceError, match="AWS_MAX_ATTEMPTS='many' is not a whole number"):
+        AccessAnalyzer(ClientSettings(region="us-east-1", endpoint_url="http://127.0.0.1:1")).client  # noqa: B018
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS")
+    config = tmp_path / "config"
+    config.write_text("[default]\nendpoint_url = localhost:1234\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_ACCESSANALYZER", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ServiceError, match="Check `region` and `endpoint_url` in your AWS config file"):
+        AccessAnalyzer(ClientSettings(region="us-east-1")).client  # noqa: B018

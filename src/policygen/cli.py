@@ -1,19 +1,24 @@
 """The ``policygen`` command line.
 
 Exit codes: 0 success, 1 the input or the job is not as asked (invalid spec, failed job), 2 usage
-error (argparse's own).
+error (argparse's own, or worded as argparse words them: an endpoint URL boto3 cannot call, from
+the flag or the environment; a binary plan given to ``review``), 130 interrupted (Ctrl-C). No user
+error ends in a traceback: each gets one line saying what is wrong and how to fix it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from policygen.errors import PolicygenError
+from policygen.service import configured_endpoint, endpoint_url_problem
 
 if TYPE_CHECKING:
     from policygen.service import AccessAnalyzer
@@ -32,11 +37,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return emulator_main(args[1:])
     parser = _parser()
     namespace = parser.parse_args(args)
+    if "endpoint_url" in namespace and namespace.endpoint_url is None:
+        _check_endpoint_environment(namespace.parser)
     handler: Handler = namespace.handler
     try:
         return handler(namespace)
     except PolicygenError as exc:
         print(f"policygen: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        # Ctrl-C is the user's choice, not a failure to explain with a traceback; a job being
+        # waited for keeps running at Access Analyzer.
+        print("policygen: interrupted.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader of standard output went away (`policygen review plan.json | head -1`): stop
+        # quietly, and keep Python's own flush at exit from failing again on the closed pipe.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 
 
@@ -90,14 +108,16 @@ def _add_follow_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     connection.add_argument("--profile", help="named AWS profile (default: AWS_PROFILE)")
     connection.add_argument(
         "--endpoint-url",
+        type=_endpoint_url,
         metavar="URL",
-        help="Access Analyzer endpoint URL (default: AWS_ENDPOINT_URL_ACCESSANALYZER, else AWS's)",
+        help="Access Analyzer endpoint URL, http:// or https:// (default: AWS_ENDPOINT_URL_ACCESSANALYZER, "
+        "else AWS_ENDPOINT_URL, else AWS's)",
     )
 
     status = sub.add_parser("status", parents=[aws], help="show a policy generation job's status")
     status.add_argument("job_id", metavar="JOB_ID")
     status.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
-    status.set_defaults(handler=_status)
+    status.set_defaults(handler=_status, parser=status)
 
     wait = sub.add_parser("wait", parents=[aws], help="wait until a job finishes; exit 0 only if it SUCCEEDED")
     wait.add_argument("job_id", metavar="JOB_ID")
@@ -108,12 +128,18 @@ def _add_follow_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
         metavar="SECONDS",
         help="give up after SECONDS; the job keeps running (default: 3600; 0: no limit)",
     )
-    wait.set_defaults(handler=_wait)
+    wait.set_defaults(handler=_wait, parser=wait)
 
     fetch = sub.add_parser("fetch", parents=[aws], help="write a SUCCEEDED job's policies as JSON files")
-    fetch.add_argument("job_id", metavar="JOB_ID")
     fetch.add_argument(
-        "--out", type=Path, default=Path(), metavar="DIR", help="folder for DIR/<jobId>-<n>.json (default: .)"
+        "job_id", type=_job_id, metavar="JOB_ID", help="the job's id; the files written are named after it"
+    )
+    fetch.add_argument(
+        "--out",
+        type=Path,
+        default=Path(),
+        metavar="DIR",
+        help="folder for DIR/<jobId>-<n>.json, created when missing (default: .)",
     )
     fetch.add_argument(
         "--placeholders",
@@ -125,7 +151,7 @@ def _add_follow_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
         action="store_true",
         help="add a service-level template where actions are unknown (includeServiceLevelTemplate)",
     )
-    fetch.set_defaults(handler=_fetch)
+    fetch.set_defaults(handler=_fetch, parser=fetch)
 
     review = sub.add_parser("review", help="summarise a plan's policy generations for a pull request")
     review.add_argument("plan", metavar="PLAN", help="output of `terraform show -json PLANFILE`; - for stdin")
@@ -135,7 +161,39 @@ def _add_follow_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     review.add_argument(
         "--region", help="Region of generations whose provider configuration in the plan sets none (quota check)"
     )
-    review.set_defaults(handler=_review)
+    review.set_defaults(handler=_review, parser=review)
+
+
+def _endpoint_url(text: str) -> str:
+    """An argparse type: an endpoint URL boto3 can call (see :func:`endpoint_url_problem`)."""
+    problem = endpoint_url_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"{text[:200]!r} is not an endpoint URL: {problem}")
+    return text
+
+
+def _check_endpoint_environment(parser: argparse.ArgumentParser) -> None:
+    """Without --endpoint-url, refuse an endpoint variable boto3 would use but cannot (exit 2)."""
+    configured = configured_endpoint(os.environ)
+    if configured is None:
+        return
+    name, value = configured
+    problem = endpoint_url_problem(value)
+    if problem is not None:
+        parser.error(
+            f"the environment variable {name}={value[:200]!r} is not an endpoint URL: {problem}. "
+            f"Fix it, unset it (unset {name}), or pass --endpoint-url URL."
+        )
+
+
+def _job_id(text: str) -> str:
+    """An argparse type: a job id that file names can be built from (see ``policygen.follow``)."""
+    from policygen.follow import check_job_id
+
+    try:
+        return check_job_id(text)
+    except PolicygenError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _seconds(text: str) -> float:
@@ -226,8 +284,10 @@ def _wait(args: argparse.Namespace) -> int:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from policygen.follow import fetch_policies, write_policies
+    from policygen.follow import check_output_folder, fetch_policies, write_policies
 
+    # Before the call, so that a typo in --out costs no request; write_policies checks again.
+    check_output_folder(args.out)
     result = fetch_policies(
         _access_analyzer(args), args.job_id, placeholders=args.placeholders, service_level=args.service_level
     )
@@ -249,9 +309,14 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def _review(args: argparse.Namespace) -> int:
-    from policygen.review import read_plan, review_plan, to_markdown
+    from policygen.review import BinaryPlanError, read_plan, review_plan, to_markdown
 
-    review = review_plan(read_plan(args.plan), region=args.region)
+    try:
+        plan = read_plan(args.plan)
+    except BinaryPlanError as exc:
+        # Passing the plan file instead of its JSON is a usage error: say what to run, exit 2.
+        args.parser.error(str(exc))
+    review = review_plan(plan, region=args.region)
     if args.format == "json":
         print(json.dumps(review.to_dict(), indent=2))
     else:

@@ -45,19 +45,19 @@ CASES = {
     "endpoint port out of range": (
         generation("r"),
         {"provider": 'provider "accessanalyzer" { endpoint = "http://127.0.0.1:99999" }'},
-        ["Invalid endpoint URL", "'http://127.0.0.1:99999' is not a valid URL", "Port out of range"],
+        ["Invalid endpoint URL", "'http://127.0.0.1:99999' is not an endpoint URL: its port 99999 is not a number"],
     ),
     "endpoint with an unclosed IPv6 bracket": (
         generation("r"),
         {"provider": 'provider "accessanalyzer" { endpoint = "http://[::1:4599" }'},
-        ["Invalid endpoint URL", "is not a valid URL"],
+        ["Invalid endpoint URL", "its IPv6 address has no closing ']'"],
     ),
     "endpoint variable without a scheme": (
         generation("r"),
         {"AWS_ENDPOINT_URL_ACCESSANALYZER": "localhost:1234"},
         [
             "Invalid AWS_ENDPOINT_URL_ACCESSANALYZER",
-            "'localhost:1234' is not an http:// or https:// URL",
+            "'localhost:1234' is not an endpoint URL: it has no scheme; write http://localhost:1234",
             "unset the variable",
         ],
     ),

@@ -160,7 +160,7 @@ def test_client_settings_are_checked_before_botocore_sees_them() -> None:
     assert [w for w, _ in settings_problems("", "http://127.0.0.1:99999", {})] == ["region", "endpoint"]
     (problem,) = settings_problems(None, None, {"AWS_ENDPOINT_URL": "localhost:1234"})
     assert problem[0] == "AWS_ENDPOINT_URL"
-    with pytest.raises(ServiceError, match="is not an http:// or https:// URL"):
+    with pytest.raises(ServiceError, match="is not an endpoint URL: it has no scheme"):
         AccessAnalyzer(ClientSettings(region="us-east-1", endpoint_url="localhost:1234")).client  # noqa: B018
 
 

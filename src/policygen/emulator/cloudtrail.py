@@ -25,6 +25,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -78,7 +79,14 @@ def trail_regions(trails: list[dict[str, Any]]) -> set[str] | None:
 def log_files(
     root: Path, account: str, regions: set[str] | None, start: datetime, end: datetime
 ) -> Iterator[Path]:
-    """The log files of an account, regions and days, in the S3 delivery layout under ``root``."""
+    """The log files of an account, regions and days, in the S3 delivery layout under ``root``.
+
+    The account comes from the request's principal ARN, whose pattern in the model allows any
+    characters: only a 12-digit account id is looked up, so that ``*`` or ``..`` cannot make a
+    generation read the logs of other accounts or folders.
+    """
+    if not re.fullmatch(r"[0-9]{12}", account):
+        return
     # Files are delivered up to ~15 minutes after the events, into the folder of the delivery day.
     days = {
         (start + timedelta(days=n)).strftime("%Y/%m/%d")

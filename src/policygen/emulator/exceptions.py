@@ -157,3 +157,40 @@ class IncompleteSignatureException(AccessAnalyzerError):
 
     code = "IncompleteSignatureException"
     status = 400
+
+
+# --- The HTTP layer -------------------------------------------------------------------------------
+# Errors of the front door, before any operation is routed: the request's framing is wrong (its
+# Content-Length, its body) or it cannot be read. None is in the service model; botocore parses them
+# into a ``ClientError`` with the code, as it does for the front door's other errors. The endpoint
+# closes the connection after each, because the bytes that follow can no longer be trusted to start
+# the next request.
+
+
+class BadRequestException(AccessAnalyzerError):
+    """400: the HTTP request is malformed (a Content-Length that is not a number, a body cut short)."""
+
+    code = "BadRequestException"
+    status = 400
+
+
+class RequestTimeoutException(AccessAnalyzerError):
+    """408: the client announced a body and did not send it within the endpoint's socket timeout."""
+
+    code = "RequestTimeoutException"
+    status = 408
+
+
+class LengthRequiredException(AccessAnalyzerError):
+    """411: the body is sent without a Content-Length (chunked), which the endpoint does not read."""
+
+    code = "LengthRequiredException"
+    status = 411
+
+
+class RequestEntityTooLargeException(AccessAnalyzerError):
+    """413: the body is larger than the endpoint accepts; it is refused before it is read."""
+
+    code = "RequestEntityTooLargeException"
+    status = 413
+

@@ -15,6 +15,7 @@ same ``clientToken`` must survive. ``latency`` adds a delay to every response.
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 from dataclasses import dataclass, field
@@ -53,8 +54,8 @@ class FaultPlan:
             raise ValueError(f"The fault rate must be between 0 and 1; got {self.rate}.")
         if self.rate > 0 and not (self.kinds and self.phases):
             raise ValueError("A fault rate above 0 needs at least one fault kind and one phase.")
-        if self.latency < 0:
-            raise ValueError(f"The latency must be 0 or more seconds; got {self.latency}.")
+        if not (math.isfinite(self.latency) and self.latency >= 0):  # NaN compares false to everything
+            raise ValueError(f"The latency must be a finite number of seconds, 0 or more; got {self.latency}.")
 
 
 @dataclass(frozen=True)

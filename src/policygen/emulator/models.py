@@ -58,6 +58,10 @@ DEFAULT_CONCURRENCY = 1
 LIST_WINDOW = timedelta(days=7)
 MAX_TRAIL_WINDOW = timedelta(days=90)
 DEFAULT_PAGE_SIZE = 100
+#: The longest a job may stay IN_PROGRESS: jobs are forgotten seven days after they start anyway.
+MAX_JOB_SECONDS = LIST_WINDOW.total_seconds()
+#: The keys of a world file (``World.from_file``).
+WORLD_KEYS = ("accessRoles", "trails", "deniedAccessKeys")
 
 
 def utc_now() -> datetime:
@@ -90,15 +94,30 @@ class World:
     def from_file(cls, path: Path) -> World:
         """A world from JSON: ``{"accessRoles": [...], "trails": [...], "deniedAccessKeys": [...]}``.
 
-        Every key is optional; a missing ``accessRoles`` or ``trails`` means all of them exist.
+        Every key is optional; a missing (or null) ``accessRoles`` or ``trails`` means all of them
+        exist. Raises OSError when the file cannot be read, ``json.JSONDecodeError`` when it is not
+        JSON, and ValueError, saying what is wrong, for any other shape.
         """
-        document = json.loads(path.read_text())
-        roles, trails = document.get("accessRoles"), document.get("trails")
-        return cls(
-            frozenset(roles) if roles is not None else None,
-            frozenset(trails) if trails is not None else None,
-            frozenset(document.get("deniedAccessKeys", [])),
-        )
+        return cls.from_document(json.loads(path.read_text(encoding="utf-8")))
+
+    @classmethod
+    def from_document(cls, document: Any) -> World:
+        """A world from the parsed JSON of a world file; ValueError when its shape is wrong."""
+        if not isinstance(document, dict):
+            raise ValueError(
+                f"A world is a JSON object such as {{\"accessRoles\": [...], \"trails\": [...]}}; got "
+                f"{_json_type(document)}."
+            )
+        unknown = sorted(set(document) - set(WORLD_KEYS))
+        if unknown:
+            raise ValueError(
+                f"Unknown key(s) {', '.join(repr(k[:40]) for k in unknown[:5])}: a world has only "
+                f"{', '.join(WORLD_KEYS)}."
+            )
+        roles = _strings(document, "accessRoles")
+        trails = _strings(document, "trails")
+        denied = _strings(document, "deniedAccessKeys")
+        return cls(roles, trails, denied or frozenset())
 
     def job_error(self, cloud_trail: dict[str, Any]) -> JobError | None:
         """The error a generation with these CloudTrail details fails with, if any."""
@@ -114,6 +133,26 @@ class World:
             if self.trails is not None and arn not in self.trails:
                 return JobError("RESOURCE_NOT_FOUND_ERROR", f"The trail {arn} was not found.")
         return None
+
+
+def _json_type(value: Any) -> str:
+    """The JSON name of a parsed value's type, with its article, for messages ("an array")."""
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number"}
+    names[float] = "a number"
+    return "null" if value is None else names.get(type(value), type(value).__name__)
+
+
+def _strings(document: dict[str, Any], key: str) -> frozenset[str] | None:
+    """The array of strings at ``key`` (None when absent or null); ValueError for any other value."""
+    value = document.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise ValueError(f"{key} must be an array of strings; got {_json_type(value)}.")
+    for index, item in enumerate(value):
+        if not isinstance(item, str):
+            raise ValueError(f"{key}[{index}] must be a string; got {_json_type(item)}.")
+    return frozenset(value)
 
 
 @dataclass(eq=False)
@@ -184,6 +223,16 @@ class PolicyGenerationBackend:
         cloudtrail_dir: Path | None = None,
         limits: Limits | None = None,
     ) -> None:
+        # Refused here, not when a job starts: a negative quota used to answer InternalServerException.
+        if isinstance(daily_quota, bool) or not isinstance(daily_quota, int) or daily_quota < 0:
+            raise ValueError(f"The daily quota must be a whole number, 0 or more; got {daily_quota!r}.")
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ValueError(f"The concurrency must be a whole number, 1 or more; got {concurrency!r}.")
+        if not 0 <= job_seconds <= MAX_JOB_SECONDS:  # also refuses NaN
+            raise ValueError(
+                f"The job duration must be from 0 to {MAX_JOB_SECONDS:g} seconds (7 days, after which the "
+                f"service forgets a job); got {job_seconds!r}."
+            )
         self.job_seconds = job_seconds
         self.daily_quota = daily_quota
         self.concurrency = concurrency

@@ -63,6 +63,15 @@ def error_response(error: AccessAnalyzerError) -> Response:
     return _json(error.status, error.body(), {"x-amzn-ErrorType": error.code, **error.headers()})
 
 
+def protocol_error_response(status: int, code: str, message: str) -> Response:
+    """An error of the HTTP layer that no exception class names (414, 431, 501...), in the same shape.
+
+    Python's HTTP server detects these itself (a request line too long, too many headers, an
+    unknown method); answering them as JSON keeps every error of the endpoint parseable by an SDK.
+    """
+    return _json(status, {"message": message}, {"x-amzn-ErrorType": code})
+
+
 def check_signature(headers: Mapping[str, str], query: Mapping[str, list[str]]) -> str | None:
     """Require a SigV4 ``Authorization`` header (or a presigned query); return the access key id.
 

@@ -3,39 +3,154 @@
 ``Emulator`` runs a ``ThreadingHTTPServer`` in a daemon thread; ``start()`` returns once the socket
 listens, ``stop()`` shuts it down and joins the thread. Port 0 asks the kernel for a free port, so
 parallel tests never clash.
+
+The endpoint accepts any signature and serves policies derived from the CloudTrail logs it is
+given, so it is private by default and bounded against careless or hostile clients:
+
+* It listens on loopback only (``127.0.0.1``, ``::1``, ``localhost``); any other address needs
+  ``allow_remote=True`` (``--allow-remote``, which also prints a warning).
+* A body over :data:`MAX_BODY_BYTES` is answered 413 from its ``Content-Length``, before a byte of
+  it is read; a ``Content-Length`` that is not a number is answered 400, a chunked body 411.
+* Every connection has a socket timeout (:data:`DEFAULT_SOCKET_TIMEOUT`): a body that never
+  arrives is answered 408 and its handler freed, and an idle keep-alive connection is closed.
+* Each connection has its own thread and the listen backlog is :data:`LISTEN_BACKLOG`, so a burst
+  of clients queues instead of being reset.
+* A client that goes away mid-request (a broken pipe, a reset) is noted in the debug log only.
+
+All of these errors come in the service's REST-JSON error shape (an ``x-amzn-ErrorType`` header
+and a ``{"message": ...}`` body), and the connection is closed after them.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import ipaddress
+import json
 import logging
+import math
+import re
 import signal
 import socket
+import socketserver
+import sys
 import threading
 import time
 from collections.abc import Callable
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType, TracebackType
 from urllib.parse import parse_qs, urlsplit
 
 from policygen.emulator.cloudtrail import Limits
-from policygen.emulator.exceptions import InternalServerException
+from policygen.emulator.exceptions import (
+    AccessAnalyzerError,
+    BadRequestException,
+    InternalServerException,
+    LengthRequiredException,
+    RequestEntityTooLargeException,
+    RequestTimeoutException,
+)
 from policygen.emulator.faults import FAULT_KINDS, FAULT_PHASES, Fault, FaultInjector, FaultPlan
 from policygen.emulator.models import (
     DEFAULT_CONCURRENCY,
     DEFAULT_DAILY_QUOTA,
+    MAX_JOB_SECONDS,
     Clock,
     PolicyGenerationBackend,
     World,
     utc_now,
 )
-from policygen.emulator.responses import PolicyGenerationResponses, Request, Response, error_response
+from policygen.emulator.responses import (
+    PolicyGenerationResponses,
+    Request,
+    Response,
+    error_response,
+    protocol_error_response,
+)
 from policygen.emulator.samplelogs import write_sample_logs
 from policygen.emulator.urls import operation_of
+from policygen.emulator.validation import service_model
 
 log = logging.getLogger(__name__)
+
+#: Largest request body the endpoint reads: 1 MiB. Access Analyzer's requests are a few kilobytes
+#: (StartPolicyGeneration, the largest, names a principal, a role and some trails).
+MAX_BODY_BYTES = 1024 * 1024
+#: Seconds a connection may stay silent, mid-request or idle between keep-alive requests.
+DEFAULT_SOCKET_TIMEOUT = 10.0
+#: Connections the kernel queues before they are accepted (it caps this at ``net.core.somaxconn``).
+#: The socketserver default of 5 reset connections when 200 clients called at once.
+LISTEN_BACKLOG = max(socket.SOMAXCONN, 1024)
+#: After refusing a body unread, how long (and how many of its bytes) to read and discard before
+#: closing: closing on unread data makes the kernel reset the connection, which can destroy the
+#: error response before the client has read it.
+LINGER_SECONDS = 1.0
+LINGER_BYTES = MAX_BODY_BYTES
+#: The longest latency ``--latency`` may add to a response (botocore gives up after 60 s).
+MAX_LATENCY_SECONDS = 60.0
+#: Synthetic logs cover at most the longest window a generation may analyse.
+MAX_SAMPLE_DAYS = 90
+#: Loopback host names accepted besides loopback IP addresses.
+LOOPBACK_NAMES = frozenset({"localhost"})
+#: A Region name, as CloudTrail's folder layout uses it (us-east-1, us-gov-west-1, eu-central-2).
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
+#: A host name (RFC 1123 labels), for --host values that are not IP addresses.
+_HOST_NAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
+#: Exceptions meaning the client went away; answering it is pointless, and logging it is noise.
+_CLIENT_GONE = (ConnectionError, TimeoutError)
+
+
+def is_loopback(host: str) -> bool:
+    """True when ``host`` is ``localhost`` or a loopback address (127.0.0.0/8, ::1, ::ffff:127.x).
+
+    Other host names are not resolved (that could ask a DNS server), so they count as remote.
+    """
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
+
+
+def _check_options(
+    host: str, port: int, allow_remote: bool, socket_timeout: float | None, max_body_bytes: int
+) -> None:
+    """Raise ValueError, with the fix, for the options :class:`Emulator` cannot serve safely with."""
+    if not host:
+        raise ValueError(
+            "The emulator's host is empty, which binds every network interface; use 127.0.0.1 or ::1, "
+            "or name the interface and pass allow_remote=True."
+        )
+    if not is_loopback(host) and not allow_remote:
+        raise ValueError(
+            f"The emulator would listen on {host}, which is not a loopback address: other machines could "
+            "reach it, and it accepts any signature and serves the policies it derives from CloudTrail "
+            "logs. Listen on 127.0.0.1 or ::1, or pass allow_remote=True (--allow-remote) to expose it "
+            "on purpose."
+        )
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ValueError(f"The emulator's port must be a whole number from 0 to 65535 (0: a free one); got {port!r}.")
+    if socket_timeout is not None and not (math.isfinite(socket_timeout) and socket_timeout > 0):
+        raise ValueError(
+            f"The socket timeout must be a number of seconds above 0, or None for no limit; got {socket_timeout!r}."
+        )
+    if isinstance(max_body_bytes, bool) or not isinstance(max_body_bytes, int) or max_body_bytes < 0:
+        raise ValueError(f"The body limit must be a whole number of bytes, 0 or more; got {max_body_bytes!r}.")
+
+
+def _error_code(status: int) -> str:
+    """The error code of an HTTP-layer status: its reason phrase, as a word (414: RequestURITooLongException)."""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = f"Http{status}"
+    return re.sub(r"[^A-Za-z0-9]", "", phrase) + "Exception"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -48,15 +163,31 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _Server
 
+    def setup(self) -> None:
+        """Apply the server's socket timeout to this connection, before anything is read from it."""
+        super().setup()
+        self.connection.settimeout(self.server.socket_timeout)
+        # Set when a body is refused unread, so that finish() drains it before the socket closes.
+        self._linger = False
+
     def _handle(self) -> None:
-        url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            url = urlsplit(self.path)
+            body = self._read_body()
+        except AccessAnalyzerError as error:
+            self._refuse(error)
+            return
+        except ValueError:
+            # urlsplit refuses an unclosed "[" after "//"; http.server collapses a leading "//" since
+            # Python 3.11.4, but not in earlier 3.11 releases.
+            self._refuse(BadRequestException(f"The request path {self.path[:100]!r} cannot be parsed as a URL path."))
+            return
         request = Request(
             method=self.command,
             path=url.path,
             query=parse_qs(url.query, keep_blank_values=True),
             headers={name.lower(): value for name, value in self.headers.items()},
-            body=self.rfile.read(length) if length else b"",
+            body=body,
         )
         fault = self.server.faults.draw(operation_of(request.method, request.path))
         if self.server.faults.plan.latency:
@@ -75,6 +206,76 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(response)
 
+    def _content_length(self) -> int:
+        """The announced body length; raises the HTTP-layer error for a framing the endpoint refuses."""
+        if self.headers.get_all("Transfer-Encoding"):
+            raise LengthRequiredException(
+                "The request body is sent with Transfer-Encoding, which this endpoint does not read; "
+                "send it with a Content-Length header instead (the SDKs do)."
+            )
+        values = [value.strip() for value in self.headers.get_all("Content-Length") or []]
+        if not values:
+            return 0
+        if len(set(values)) > 1:
+            shown = ", ".join(repr(value[:20]) for value in values[:5])
+            raise BadRequestException(
+                f"The request has {len(values)} different Content-Length headers ({shown}); send one, "
+                "with the body's length in bytes."
+            )
+        text = values[0]
+        if not re.fullmatch(r"[0-9]+", text):
+            raise BadRequestException(
+                f"The Content-Length header {text[:40]!r} is not a number of bytes; send the body's length "
+                "in bytes, as decimal digits."
+            )
+        limit = self.server.max_body_bytes
+        # Compare digit counts first: int() refuses strings of more than 4,300 digits.
+        if len(text.lstrip("0")) > len(str(limit)) or int(text) > limit:
+            raise RequestEntityTooLargeException(
+                f"The request body is {text[:40]} bytes, and this endpoint reads at most {limit} bytes "
+                f"({limit / 1024 / 1024:g} MiB); Access Analyzer's requests are a few kilobytes. Nothing "
+                "was read or done."
+            )
+        return int(text)
+
+    def _read_body(self) -> bytes:
+        """The request body, read only once its Content-Length has been accepted."""
+        length = self._content_length()
+        if not length:
+            return b""
+        try:
+            body = self.rfile.read(length)
+        except TimeoutError as exc:
+            raise RequestTimeoutException(
+                f"The request announced a body of {length} bytes, and it did not arrive within "
+                f"{self.server.socket_timeout:g} s (the endpoint's socket timeout); send the whole body "
+                "its Content-Length announces."
+            ) from exc
+        if len(body) < length:
+            raise BadRequestException(
+                f"The request body ended after {len(body)} of the {length} bytes its Content-Length "
+                "announced; send the whole body."
+            )
+        return body
+
+    def handle_expect_100(self) -> bool:
+        """Refuse an oversized or malformed body before the client sends it (``Expect: 100-continue``)."""
+        try:
+            self._content_length()
+        except AccessAnalyzerError as error:
+            self._refuse(error)
+            return False
+        return super().handle_expect_100()
+
+    def _refuse(self, error: AccessAnalyzerError) -> None:
+        """Answer an HTTP-layer error and close: the bytes after a refused request cannot be trusted."""
+        self.close_connection = True
+        self._linger = True
+        log.debug("refused %s %s: %s", self.command, self.path, error.message)
+        response = error_response(error)
+        response.headers["Connection"] = "close"
+        self._send(response)
+
     def _fail(self, fault: Fault) -> None:
         """Answer with the fault's error, or close the connection without a word."""
         error = fault.error()
@@ -84,16 +285,53 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(error_response(error))
 
     def _send(self, response: Response) -> None:
-        self.send_response(response.status)
-        self.send_header("x-amzn-RequestId", self.server.request_id())
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
+        """Write the response; a client that has gone away ends the connection quietly."""
+        try:
+            self.send_response(response.status)
+            self.send_header("x-amzn-RequestId", self.server.request_id())
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(response.body)
+        except _CLIENT_GONE as exc:
+            log.debug("client %s went away before its answer was written: %r", self.address_string(), exc)
+            self.close_connection = True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The errors Python's HTTP server detects itself (414, 431, 501...), in the service's JSON shape."""
+        short, long = self.responses.get(code, ("Error", ""))
+        self.log_error("code %d, message %s", code, message)
+        self.close_connection = True
+        self._linger = True  # what is left of an overlong line or header is still unread
+        text = f"{message or short}. {explain or long}".strip(". ") + "."
+        response = protocol_error_response(code, _error_code(code), text)
+        response.headers["Connection"] = "close"
+        self._send(response)
 
     do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = do_HEAD = _handle
+
+    def finish(self) -> None:
+        """Flush the answer; after a refused body, drain a little of it so the client can read the answer."""
+        with contextlib.suppress(*_CLIENT_GONE):
+            super().finish()
+        if self._linger:
+            self._drain()
+
+    def _drain(self) -> None:
+        """Stop writing, then read and discard what the client still sends, within the linger bounds."""
+        connection: socket.socket = self.connection
+        deadline = time.monotonic() + LINGER_SECONDS
+        drained = 0
+        with contextlib.suppress(OSError):
+            connection.shutdown(socket.SHUT_WR)
+            while drained < LINGER_BYTES and (remaining := deadline - time.monotonic()) > 0:
+                connection.settimeout(remaining)
+                chunk = connection.recv(65536)
+                if not chunk:
+                    break
+                drained += len(chunk)
 
     def log_message(self, format: str, *args: object) -> None:
         """Route the access log to ``logging`` instead of stderr."""
@@ -101,19 +339,41 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
-    """The HTTP server, holding the responses layer the handlers call."""
+    """The HTTP server, holding the responses layer the handlers call.
+
+    One thread per connection (``ThreadingHTTPServer``), daemonic so that a stuck client never
+    holds the process; ``request_queue_size`` is the listen backlog.
+    """
 
     daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG
 
     def __init__(
-        self, address: tuple[str, int], responses: PolicyGenerationResponses, faults: FaultInjector
+        self,
+        address: tuple[str, int],
+        responses: PolicyGenerationResponses,
+        faults: FaultInjector,
+        *,
+        socket_timeout: float | None = DEFAULT_SOCKET_TIMEOUT,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
+        # TCPServer.__init__ creates the socket of self.address_family: IPv6 for "::1" and friends.
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.socket_timeout = socket_timeout
+        self.max_body_bytes = max_body_bytes
         super().__init__(address, _Handler)
         self.responses = responses
         self.faults = faults
         self._counter = 0
         self._lock = threading.Lock()
         self._connections: set[socket.socket] = set()
+
+    def server_bind(self) -> None:
+        """Bind without HTTPServer's ``socket.getfqdn``, a reverse DNS lookup the endpoint does not need."""
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
 
     def process_request(self, request: socket.socket | tuple[bytes, socket.socket], client_address: object) -> None:
         """Remember the connection, so that :meth:`close_connections` can end idle keep-alives."""
@@ -128,6 +388,19 @@ class _Server(ThreadingHTTPServer):
             with self._lock:
                 self._connections.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket], client_address: object) -> None:
+        """A client that went away is not an error of the endpoint; anything else is logged once."""
+        error = sys.exc_info()[1]
+        if isinstance(error, _CLIENT_GONE):
+            log.debug("client %s went away: %r", client_address, error)
+            return
+        log.error("unexpected error serving %s", client_address, exc_info=True)
+
+    def open_connections(self) -> int:
+        """How many client connections are open (each one holds a handler thread)."""
+        with self._lock:
+            return len(self._connections)
 
     def close_connections(self) -> None:
         """End every open connection: a stopped endpoint must not answer on a kept-alive socket."""
@@ -148,7 +421,9 @@ class Emulator:
     """The embedded Access Analyzer endpoint, running in a thread of this process.
 
     Args:
-        host: The address to bind; loopback by default, so nothing outside the machine reaches it.
+        host: The address to bind; loopback by default (``127.0.0.1``; ``::1`` and ``localhost``
+            work too). Any other address raises ValueError unless ``allow_remote`` is True, because
+            the endpoint accepts any signature and serves policies derived from CloudTrail logs.
         port: The port to bind; 0 (the default) picks a free one, read it back from :attr:`url`.
         job_seconds: How long a job stays IN_PROGRESS before it SUCCEEDED or FAILED.
         daily_quota: Policy generations that may be started per day (the service allows 50).
@@ -159,6 +434,10 @@ class Emulator:
         faults: Faults and latency to inject; default: none. Change later with ``emu.faults.configure``.
         limits: CloudTrail data a generation may read; default: AWS's 100,000 files and 25 GB.
         clock: Where the time comes from (UTC, timezone-aware); tests may pass a fake one.
+        allow_remote: Allow a ``host`` other than loopback (the caller should warn its user).
+        socket_timeout: Seconds a connection may stay silent before it is closed (a body that
+            does not arrive is answered 408); None: no limit.
+        max_body_bytes: Largest request body read; larger ones are answered 413 unread.
     """
 
     def __init__(
@@ -174,9 +453,15 @@ class Emulator:
         faults: FaultPlan | None = None,
         limits: Limits | None = None,
         clock: Clock = utc_now,
+        allow_remote: bool = False,
+        socket_timeout: float | None = DEFAULT_SOCKET_TIMEOUT,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
+        _check_options(host, port, allow_remote, socket_timeout, max_body_bytes)
         self.host = host
         self.port = port
+        self.socket_timeout = socket_timeout
+        self.max_body_bytes = max_body_bytes
         self.backend = PolicyGenerationBackend(
             job_seconds=job_seconds,
             daily_quota=daily_quota,
@@ -193,14 +478,24 @@ class Emulator:
 
     @property
     def url(self) -> str:
-        """The endpoint URL, ``http://HOST:PORT``, with the bound port once started."""
-        return f"http://{self.host}:{self.port}"
+        """The endpoint URL, ``http://HOST:PORT`` (``http://[::1]:PORT`` for IPv6), with the bound port once started."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     def start(self) -> Emulator:
-        """Bind the socket and serve in a daemon thread; return once it listens."""
+        """Bind the socket and serve in a daemon thread; return once it listens.
+
+        Raises OSError when the address cannot be bound (the port is taken, IPv6 is off).
+        """
         if self._server is not None:
             raise RuntimeError("The emulator is already running; call stop() before starting it again.")
-        self._server = _Server((self.host, self.port), PolicyGenerationResponses(self.backend), self.faults)
+        self._server = _Server(
+            (self.host, self.port),
+            PolicyGenerationResponses(self.backend),
+            self.faults,
+            socket_timeout=self.socket_timeout,
+            max_body_bytes=self.max_body_bytes,
+        )
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._serve, name=f"emulator:{self.port}", daemon=True)
         self._thread.start()
@@ -211,6 +506,10 @@ class Emulator:
         assert self._server is not None
         self._ready.set()
         self._server.serve_forever(poll_interval=0.05)
+
+    def open_connections(self) -> int:
+        """How many client connections are open now (0 when stopped); each holds a handler thread."""
+        return self._server.open_connections() if self._server is not None else 0
 
     def stop(self) -> None:
         """Stop serving, close the socket and join the thread; safe to call twice."""
@@ -237,6 +536,11 @@ class Emulator:
         self.stop()
 
 
+# --- The command line ---------------------------------------------------------------------------
+# Every value is checked by its argparse type, so that a bad one stops with argparse's usage
+# message and exit status 2, before anything is written or bound.
+
+
 def _names(allowed: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
     """An argparse type for a comma-separated subset of ``allowed``."""
 
@@ -252,6 +556,74 @@ def _names(allowed: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
     return parse
 
 
+def _whole(minimum: int, maximum: int | None = None, what: str = "a whole number") -> Callable[[str], int]:
+    """An argparse type for a whole number from ``minimum`` (to ``maximum``)."""
+    bounds = f"from {minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum or (maximum is not None and value > maximum):
+            raise argparse.ArgumentTypeError(f"expected {what} {bounds}; got {text!r}")
+        return value
+
+    return parse
+
+
+def _number(minimum: float, maximum: float, what: str, *, above: bool = False) -> Callable[[str], float]:
+    """An argparse type for a finite number from ``minimum`` (excluded when ``above``) to ``maximum``."""
+    low = f"above {minimum:g}" if above else f"from {minimum:g}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and (value > minimum if above else value >= minimum) and value <= maximum):
+            raise argparse.ArgumentTypeError(f"expected {what} {low} to {maximum:g}; got {text!r}")
+        return value
+
+    return parse
+
+
+def _host(text: str) -> str:
+    """An argparse type for --host: an IP address or a host name (loopback is checked in main)."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        if not _HOST_NAME.fullmatch(text):
+            raise argparse.ArgumentTypeError(
+                f"expected an IP address (127.0.0.1, ::1) or a host name; got {text!r}"
+            ) from None
+    return text
+
+
+def _principal_arn(text: str) -> str:
+    """An argparse type for --sample-principal: a role or user ARN the service would accept."""
+    pattern = service_model().shape_for("PrincipalArn").metadata["pattern"]
+    parts = text.split(":")
+    # The account becomes a folder name of the logs (AWSLogs/<account>/...), so it must be an id.
+    if not re.fullmatch(pattern, text) or not re.fullmatch(r"[0-9]{12}", parts[4]):
+        raise argparse.ArgumentTypeError(
+            "expected the ARN of an IAM role or user, arn:aws:iam::<12-digit account>:role/NAME or "
+            f":user/NAME; got {text[:200]!r}"
+        )
+    return text
+
+
+def _regions(text: str) -> tuple[str, ...]:
+    """An argparse type for --sample-regions: comma-separated Region names (they become folder names)."""
+    regions = tuple(region.strip() for region in text.split(",") if region.strip())
+    bad = [region for region in regions if not _REGION.fullmatch(region)]
+    if bad or not regions:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated Region names such as us-east-1,eu-west-1; got {text[:200]!r}"
+        )
+    return regions
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line of ``policygen emulator``."""
     parser = argparse.ArgumentParser(
@@ -259,25 +631,48 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve the IAM Access Analyzer policy-generation API on loopback, "
         "for tests and offline use. Prints 'listening on URL' first; stops on SIGINT or SIGTERM.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
-    parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one (default: 0)")
+    parser.add_argument(
+        "--host",
+        type=_host,
+        default="127.0.0.1",
+        help="address to bind: 127.0.0.1, ::1 or localhost (default: %(default)s); others need --allow-remote",
+    )
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host other machines can reach (0.0.0.0, a LAN address); prints a warning, since "
+        "the endpoint accepts any signature",
+    )
+    parser.add_argument(
+        "--port",
+        type=_whole(0, 65535, "a port"),
+        default=0,
+        help="port to bind; 0 picks a free one (default: 0)",
+    )
     parser.add_argument(
         "--job-seconds",
-        type=float,
+        type=_number(0, MAX_JOB_SECONDS, "seconds"),
         default=0.0,
-        help="seconds a job stays IN_PROGRESS before it completes (default: %(default)s)",
+        help="seconds a job stays IN_PROGRESS before it completes, up to 7 days (default: %(default)s)",
     )
     parser.add_argument(
         "--daily-quota",
-        type=int,
+        type=_whole(0, what="a number of generations"),
         default=DEFAULT_DAILY_QUOTA,
         help="policy generations per day, cancelled ones counted (default: %(default)s, as AWS)",
     )
     parser.add_argument(
         "--concurrency",
-        type=int,
+        type=_whole(1, what="a number of generations"),
         default=DEFAULT_CONCURRENCY,
-        help="policy generations in progress at a time (default: %(default)s, as AWS)",
+        help="policy generations in progress at a time, 1 or more (default: %(default)s, as AWS)",
+    )
+    parser.add_argument(
+        "--socket-timeout",
+        type=_number(0, 3600, "seconds", above=True),
+        default=DEFAULT_SOCKET_TIMEOUT,
+        metavar="SECONDS",
+        help="close a connection silent this long, mid-request (answered 408) or idle (default: %(default)g)",
     )
     logs = parser.add_argument_group("CloudTrail data")
     logs.add_argument(
@@ -290,25 +685,37 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument(
         "--sample-principal",
         action="append",
+        type=_principal_arn,
         default=[],
         metavar="ARN",
         help="before serving, write synthetic logs of this role or user into --cloudtrail DIR (repeatable)",
     )
-    logs.add_argument("--sample-days", type=int, default=7, help="days of synthetic logs (default: 7)")
+    logs.add_argument(
+        "--sample-days",
+        type=_whole(1, MAX_SAMPLE_DAYS, "a number of days"),
+        default=7,
+        help=f"days of synthetic logs, 1 to {MAX_SAMPLE_DAYS} (default: 7)",
+    )
     logs.add_argument(
         "--sample-regions",
-        default="us-east-1",
-        help="comma-separated regions of synthetic logs (default: %(default)s)",
+        type=_regions,
+        default=("us-east-1",),
+        help="comma-separated regions of synthetic logs (default: us-east-1)",
     )
     logs.add_argument(
         "--world",
         type=Path,
         metavar="FILE",
-        help='JSON {"accessRoles": [...], "trails": [...]}: jobs naming others FAIL (default: all exist)',
+        help='JSON {"accessRoles": [...], "trails": [...], "deniedAccessKeys": [...]}: jobs naming others '
+        "FAIL (default: all exist)",
     )
     faults = parser.add_argument_group("fault injection")
     faults.add_argument(
-        "--fault-rate", type=float, default=0.0, metavar="F", help="fraction of requests that fail (0-1)"
+        "--fault-rate",
+        type=_number(0, 1, "a fraction"),
+        default=0.0,
+        metavar="F",
+        help="fraction of requests that fail (0-1)",
     )
     faults.add_argument(
         "--fault-kinds",
@@ -322,30 +729,63 @@ def build_parser() -> argparse.ArgumentParser:
         default=FAULT_PHASES,
         help="before (request not processed) and/or after (processed, response lost) (default: both)",
     )
-    faults.add_argument("--latency", type=float, default=0.0, metavar="S", help="seconds added per response")
+    faults.add_argument(
+        "--latency",
+        type=_number(0, MAX_LATENCY_SECONDS, "seconds"),
+        default=0.0,
+        metavar="S",
+        help=f"seconds added per response, up to {MAX_LATENCY_SECONDS:g}",
+    )
     faults.add_argument("--seed", type=int, default=0, help="seed of the fault draws (default: 0)")
     return parser
 
 
+def _read_world(parser: argparse.ArgumentParser, path: Path) -> World:
+    """The --world file, or argparse's error naming the file and what is wrong with it."""
+    try:
+        return World.from_file(path)
+    except OSError as exc:
+        parser.error(f"argument --world: cannot read {path}: {exc.strerror or exc}")
+    except json.JSONDecodeError as exc:
+        parser.error(f"argument --world: {path} is not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})")
+    except UnicodeDecodeError:
+        parser.error(f"argument --world: {path} is not UTF-8 text; a world file is JSON")
+    except ValueError as exc:
+        parser.error(f"argument --world: {path}: {exc}")
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the endpoint until SIGINT or SIGTERM; print ``listening on URL`` first. Returns 0 (2 on bad usage)."""
+    """Run the endpoint until SIGINT or SIGTERM; print ``listening on URL`` first.
+
+    Returns 0; 1 when the address cannot be bound; exits 2 (argparse) on bad usage.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.sample_principal and args.cloudtrail is None:
         parser.error("--sample-principal needs --cloudtrail DIR to write the logs into")
+    if args.cloudtrail is not None and args.cloudtrail.exists() and not args.cloudtrail.is_dir():
+        parser.error(f"argument --cloudtrail: {args.cloudtrail} is not a folder; give the folder of the logs")
+    if not is_loopback(args.host) and not args.allow_remote:
+        parser.error(
+            f"argument --host: {args.host} is not a loopback address, so other machines could reach the "
+            "endpoint, which accepts any signature; use 127.0.0.1 or ::1, or add --allow-remote to mean it"
+        )
     try:
         plan = FaultPlan(args.fault_rate, args.fault_kinds, args.fault_phases, args.latency, args.seed)
-        world = World.from_file(args.world) if args.world else None
-    except (ValueError, OSError) as exc:
+    except ValueError as exc:
         parser.error(str(exc))
+    world = _read_world(parser, args.world) if args.world else None
     for arn in args.sample_principal:
-        write_sample_logs(
-            args.cloudtrail,
-            principal_arns=[arn],
-            account_id=arn.split(":")[4],
-            regions=[region.strip() for region in args.sample_regions.split(",") if region.strip()],
-            days=args.sample_days,
-        )
+        try:
+            write_sample_logs(
+                args.cloudtrail,
+                principal_arns=[arn],
+                account_id=arn.split(":")[4],
+                regions=args.sample_regions,
+                days=args.sample_days,
+            )
+        except OSError as exc:
+            parser.error(f"argument --cloudtrail: cannot write the sample logs into {args.cloudtrail}: {exc}")
     emulator = Emulator(
         args.host,
         args.port,
@@ -355,7 +795,17 @@ def main(argv: list[str] | None = None) -> int:
         cloudtrail_dir=args.cloudtrail,
         world=world,
         faults=plan,
+        allow_remote=args.allow_remote,
+        socket_timeout=args.socket_timeout,
     )
+    if not is_loopback(args.host):
+        print(
+            f"policygen emulator: warning: listening on {args.host}, which other machines can reach: the "
+            "endpoint accepts any signature and serves the policies it derives from the CloudTrail logs "
+            "to anyone who connects. Use it only on a network you trust, and stop it when done.",
+            file=sys.stderr,
+            flush=True,
+        )
     stopping = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -363,7 +813,15 @@ def main(argv: list[str] | None = None) -> int:
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        emulator.start()
+        try:
+            emulator.start()
+        except OSError as exc:
+            print(
+                f"policygen emulator: cannot listen on {emulator.url}: {exc.strerror or exc}. Choose another "
+                "--port (0 picks a free one) or --host.",
+                file=sys.stderr,
+            )
+            return 1
         print(f"listening on {emulator.url}", flush=True)
         while not stopping.wait(0.5):
             pass
