@@ -29,9 +29,36 @@ os.environ["TMPDIR"] = _SESSION_TMP
 tempfile.tempdir = None  # Python's own temporary files go there too
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The project's Node.js 22 (package.json pins the npm package `node`) and the CLIs. First on PATH for
+#: jsii in this process too, which starts `node` from PATH when cdktf is first used; `make test` does
+#: the same, this covers a bare `pytest`.
+NODE_BIN = ROOT / "node_modules" / ".bin"
+os.environ["PATH"] = os.pathsep.join([str(NODE_BIN), os.environ.get("PATH", "")])
 TERRAFORM = shutil.which("terraform")
 
 requires_terraform = pytest.mark.skipif(TERRAFORM is None, reason="terraform is not on PATH")
+
+#: In CI (``CI=true``) nothing is skipped for want of a tool: see :func:`pytest_runtest_setup`.
+IN_CI = os.environ.get("CI") == "true"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Under ``CI=true``, fail (rather than skip) a test whose ``skipif`` condition holds.
+
+    Every ``skipif`` of this suite stands for a tool the project's own set-up installs (terraform,
+    the cdktf CLI in node_modules, the AWS CLI of the dev extras): in CI its absence is a broken
+    set-up, and a green run without those tests would hide it. Runs before pytest's own skip check.
+    Only conditions given as values are read (the suite has no string conditions).
+    """
+    if not IN_CI:
+        return
+    for mark in item.iter_markers(name="skipif"):
+        conditions = mark.args or ((mark.kwargs["condition"],) if "condition" in mark.kwargs else ())
+        if any(not isinstance(condition, str) and condition for condition in conditions):
+            reason = mark.kwargs.get("reason", "a skipif condition holds")
+            message = f"CI=true, and {reason}: in CI this test must run, so the set-up must install it."
+            pytest.fail(message, pytrace=False)
 
 
 @pytest.fixture
@@ -58,8 +85,8 @@ def make_emulator() -> Iterator[Callable[..., Emulator]]:
 
 
 def isolated_env(home: Path, endpoint: str | None = None) -> dict[str, str]:
-    """An environment for terraform/cdktf/boto3 that sees only ``home`` and the given endpoint."""
-    return sandbox_env(home, endpoint)
+    """An environment for terraform/cdktf/boto3 that sees only ``home`` and the given endpoint (and our Node)."""
+    return sandbox_env(home, endpoint, node_bin=NODE_BIN)
 
 
 @pytest.fixture

@@ -1,4 +1,12 @@
-"""`policygen status`, `wait` and `fetch`: through `policygen.cli.main` and the real console script."""
+"""`policygen status`, `wait` and `fetch`: through `policygen.cli.main` and the real console script.
+
+No test races a job's duration. In this process, a job that must run for a while runs on a
+:class:`~tests.emulator.helpers.FakeClock` that `policygen wait` also sleeps on (the ``clock``
+fixture replaces ``policygen.follow._sleep`` and ``_monotonic``), and no test sleeps for real
+(:func:`no_real_sleep`). The console-script tests run the CLI in a child process: their job stays
+IN_PROGRESS on a fake clock until the child has shown it running, and only then does the test move
+the clock past the job's end, so the child sees it finish at its next poll, however slow the machine.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +17,7 @@ import pty
 import re
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +30,7 @@ from policygen.follow import JobStatus
 from policygen.progress import WaitProgress, format_duration
 from policygen.service import AccessAnalyzer, ClientSettings
 from tests.conftest import isolated_env
+from tests.emulator.helpers import FakeClock
 from tests.test_follow import (
     ACCESS_ROLE,
     ACCOUNT,
@@ -29,11 +39,15 @@ from tests.test_follow import (
     add_unmapped_event,
     all_actions,
     generation_request,
+    must_not_sleep,
     sample_logs,
 )
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / "policygen"
 MISSING_ROLE = f"arn:aws:iam::{ACCOUNT}:role/missing"
+#: How long a console-script test lets its child process run before killing it: a guard against a
+#: hang only (the job ends as soon as the test moves the clock), never something a job must beat.
+CHILD_TIMEOUT = 120
 
 
 class _Terminal(io.StringIO):
@@ -55,9 +69,29 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
 
 
+@pytest.fixture(autouse=True)
+def no_real_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`policygen wait` in this process fails the test if it sleeps for real (use the ``clock`` fixture)."""
+    monkeypatch.setattr("policygen.follow._sleep", must_not_sleep)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """One fake time for an endpoint (``make_emulator(clock=clock)``) and for `policygen wait` run by main().
+
+    Only the wait's own sleeps move it, so a job of N seconds is seen finishing after exactly N
+    fake seconds of waiting, and a timeout is counted in the same fake seconds.
+    """
+    fake = FakeClock()
+    monkeypatch.setattr("policygen.follow._sleep", fake.sleep)
+    monkeypatch.setattr("policygen.follow._monotonic", fake.monotonic)
+    return fake
+
+
 def start_job(emu: Emulator, access_role: str = ACCESS_ROLE) -> str:
     """Start a generation of PRINCIPAL at the endpoint; return its job id."""
-    return AccessAnalyzer(ClientSettings(endpoint_url=emu.url)).start(generation_request(access_role))
+    now = emu.backend.clock()  # the endpoint's time, fake or real: the window ends there
+    return AccessAnalyzer(ClientSettings(endpoint_url=emu.url)).start(generation_request(access_role, now=now))
 
 
 def failing_emulator(make_emulator: Callable[..., Emulator]) -> Emulator:
@@ -66,10 +100,10 @@ def failing_emulator(make_emulator: Callable[..., Emulator]) -> Emulator:
 
 
 def test_status_prints_a_running_job_and_exits_0(
-    make_emulator: Callable[..., Emulator], capsys: pytest.CaptureFixture[str]
+    make_emulator: Callable[..., Emulator], clock: FakeClock, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`status` of a running job prints its id, IN_PROGRESS and the principal, and exits 0."""
-    emu = make_emulator(job_seconds=60)
+    emu = make_emulator(job_seconds=60, clock=clock)  # the clock never moves: the job keeps running
     job_id = start_job(emu)
     assert main(["status", job_id, "--endpoint-url", emu.url]) == 0
     out = capsys.readouterr().out
@@ -111,10 +145,10 @@ def test_unknown_job_exits_1_naming_it(command: str, emulator: Emulator, capsys:
 
 
 def test_wait_prints_plain_lines_when_not_a_terminal(
-    make_emulator: Callable[..., Emulator], capsys: pytest.CaptureFixture[str]
+    make_emulator: Callable[..., Emulator], clock: FakeClock, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Off a terminal, `wait` writes whole lines (no carriage returns) and ends with SUCCEEDED, exit 0."""
-    emu = make_emulator(job_seconds=0.8)
+    emu = make_emulator(job_seconds=0.8, clock=clock)
     job_id = start_job(emu)
     assert main(["wait", job_id, "--endpoint-url", emu.url]) == 0
     out = capsys.readouterr().out
@@ -126,12 +160,12 @@ def test_wait_prints_plain_lines_when_not_a_terminal(
 
 
 def test_wait_draws_a_live_line_on_a_terminal(
-    make_emulator: Callable[..., Emulator], monkeypatch: pytest.MonkeyPatch
+    make_emulator: Callable[..., Emulator], clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On a terminal, `wait` redraws one line in place (carriage return, erase) and erases it at the end."""
     terminal = _Terminal()
     monkeypatch.setattr(sys, "stdout", terminal)
-    emu = make_emulator(job_seconds=1.2)
+    emu = make_emulator(job_seconds=1.2, clock=clock)
     job_id = start_job(emu)
     assert main(["wait", job_id, "--endpoint-url", emu.url]) == 0
     first, *draws, last = terminal.getvalue().split("\r\x1b[2K")
@@ -141,14 +175,18 @@ def test_wait_draws_a_live_line_on_a_terminal(
     assert re.fullmatch(rf"job {job_id}: SUCCEEDED after 0:0\d\n", last)
 
 
-def test_wait_timeout_exits_1(make_emulator: Callable[..., Emulator], capsys: pytest.CaptureFixture[str]) -> None:
+def test_wait_timeout_exits_1(
+    make_emulator: Callable[..., Emulator], clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`wait --timeout` exits 1 with a message saying the job is still running."""
-    emu = make_emulator(job_seconds=60)
+    emu = make_emulator(job_seconds=60, clock=clock)
     job_id = start_job(emu)
     assert main(["wait", job_id, "--timeout", "0.5", "--endpoint-url", emu.url]) == 1
     err = capsys.readouterr().err
     assert f"Policy generation {job_id} is still IN_PROGRESS" in err
     assert "keeps running" in err
+    assert 0 < sum(clock.slept) <= 0.5  # it gave up within its timeout, on the clock the job runs on
+    assert emu.backend.jobs()[0].status == "IN_PROGRESS"
 
 
 def test_wait_for_a_failed_job_exits_1_with_the_job_error(
@@ -164,10 +202,10 @@ def test_wait_for_a_failed_job_exits_1_with_the_job_error(
 
 
 def test_wait_for_a_canceled_job_exits_1(
-    make_emulator: Callable[..., Emulator], capsys: pytest.CaptureFixture[str]
+    make_emulator: Callable[..., Emulator], clock: FakeClock, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`wait` for a CANCELED job exits 1 and says it was cancelled."""
-    emu = make_emulator(job_seconds=60)
+    emu = make_emulator(job_seconds=60, clock=clock)
     job_id = start_job(emu)
     AccessAnalyzer(ClientSettings(endpoint_url=emu.url)).cancel(job_id)
     assert main(["wait", job_id, "--endpoint-url", emu.url]) == 1
@@ -229,7 +267,7 @@ def test_fetch_of_a_failed_job_exits_1(
     """`fetch` of a FAILED job exits 1 with the jobError and writes nothing."""
     emu = failing_emulator(make_emulator)
     job_id = start_job(emu, MISSING_ROLE)
-    AccessAnalyzer(ClientSettings(endpoint_url=emu.url)).wait(job_id, timeout=30)
+    AccessAnalyzer(ClientSettings(endpoint_url=emu.url)).wait(job_id, timeout=30, sleep=must_not_sleep)
     assert main(["fetch", job_id, "--out", str(tmp_path / "out"), "--endpoint-url", emu.url]) == 1
     assert "FAILED with AUTHORIZATION_ERROR" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
@@ -264,21 +302,37 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
 
 def test_console_script_waits_and_fetches(make_emulator: Callable[..., Emulator], tmp_path: Path) -> None:
     """The installed `policygen` script, configured only by the environment, waits for a job and fetches it."""
-    sample_logs(tmp_path / "trail")
-    emu = make_emulator(job_seconds=0.5, cloudtrail_dir=tmp_path / "trail")
+    clock = FakeClock()
+    sample_logs(tmp_path / "trail", now=clock.now)
+    emu = make_emulator(job_seconds=60, clock=clock, cloudtrail_dir=tmp_path / "trail")
     job_id = start_job(emu)
     env = isolated_env(tmp_path / "home", emu.url)
-    waited = subprocess.run(
-        [str(CONSOLE_SCRIPT), "wait", job_id], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
-    assert waited.returncode == 0, waited.stderr
-    assert waited.stdout.splitlines()[-1].startswith(f"job {job_id}: SUCCEEDED after")
+    with (tmp_path / "wait-stderr").open("w+") as stderr:
+        waiting = subprocess.Popen(
+            [str(CONSOLE_SCRIPT), "wait", job_id], env=env, stdout=subprocess.PIPE, stderr=stderr, text=True
+        )
+        watchdog = threading.Timer(CHILD_TIMEOUT, waiting.kill)
+        watchdog.start()
+        try:
+            assert waiting.stdout is not None
+            first = waiting.stdout.readline()  # the first poll saw the job running ...
+            clock.advance(seconds=60)  # ... and now it has run its 60 s: the next poll sees it SUCCEEDED
+            rest = waiting.stdout.read()
+            waiting.stdout.close()
+            returncode = waiting.wait()
+        finally:
+            watchdog.cancel()
+        stderr.seek(0)
+        errors = stderr.read()
+    assert first.startswith(f"job {job_id}: IN_PROGRESS, "), first + errors
+    assert returncode == 0, errors
+    assert rest.splitlines()[-1].startswith(f"job {job_id}: SUCCEEDED after")
     fetched = subprocess.run(
         [str(CONSOLE_SCRIPT), "fetch", job_id, "--out", str(tmp_path / "out")],
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=CHILD_TIMEOUT,
         check=False,
     )
     assert fetched.returncode == 0, fetched.stderr
@@ -289,7 +343,8 @@ def test_console_script_draws_the_live_line_on_a_real_terminal(
     make_emulator: Callable[..., Emulator], tmp_path: Path
 ) -> None:
     """Run under a pseudo-terminal, the installed script redraws its progress line in place."""
-    emu = make_emulator(job_seconds=1.5)
+    clock = FakeClock()
+    emu = make_emulator(job_seconds=60, clock=clock)
     job_id = start_job(emu)
     controller, terminal = pty.openpty()
     try:
@@ -300,23 +355,33 @@ def test_console_script_draws_the_live_line_on_a_real_terminal(
             stderr=subprocess.PIPE,
         )
         os.close(terminal)
+        watchdog = threading.Timer(CHILD_TIMEOUT, process.kill)
+        watchdog.start()
         output = b""
-        while True:
-            try:
-                chunk = os.read(controller, 4096)
-            except OSError:  # EIO: the script has exited and closed the terminal
-                break
-            if not chunk:
-                break
-            output += chunk
-        assert process.wait(timeout=60) == 0, process.stderr.read() if process.stderr else ""
+        job_ended = False
+        try:
+            while True:
+                try:
+                    chunk = os.read(controller, 4096)
+                except OSError:  # EIO: the script has exited and closed the terminal
+                    break
+                if not chunk:
+                    break
+                output += chunk
+                if not job_ended and b"IN_PROGRESS" in output:
+                    clock.advance(seconds=60)  # the script has drawn the job running; now the job ends
+                    job_ended = True
+            returncode = process.wait()
+        finally:
+            watchdog.cancel()
+        assert returncode == 0, process.stderr.read() if process.stderr else ""
         if process.stderr:
             process.stderr.close()
     finally:
         os.close(controller)
     text = output.decode()
     assert f"\r\x1b[2K| job {job_id}: IN_PROGRESS" in text
-    assert f"job {job_id}: SUCCEEDED after 0:0" in text
+    assert re.search(rf"job {job_id}: SUCCEEDED after \d+:\d\d", text), text
 
 
 def test_plain_progress_writes_a_heartbeat_every_30_seconds() -> None:

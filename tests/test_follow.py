@@ -1,4 +1,9 @@
-"""policygen.follow: job status, waiting with progress callbacks, and fetching policies, against the endpoint."""
+"""policygen.follow: job status, waiting with progress callbacks, and fetching policies, against the endpoint.
+
+Nothing here depends on the machine's speed: a job that must run for a while runs on a
+:class:`~tests.emulator.helpers.FakeClock` that only the wait's own (fake) sleeps move, and no test
+sleeps for real (:func:`no_real_sleep`).
+"""
 
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from policygen.follow import (
     write_policies,
 )
 from policygen.service import AccessAnalyzer, ClientSettings
+from tests.emulator.helpers import FakeClock
 
 ACCOUNT = "123456789012"
 PRINCIPAL = f"arn:aws:iam::{ACCOUNT}:role/app"
@@ -34,21 +40,35 @@ TRAIL = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/management"
 UNKNOWN_JOB = "00000000-0000-4000-8000-000000000000"
 
 
-def generation_request(access_role: str = ACCESS_ROLE, principal: str = PRINCIPAL) -> dict[str, Any]:
-    """A StartPolicyGeneration request over the last eight days, which covers the sample logs."""
+def generation_request(
+    access_role: str = ACCESS_ROLE, principal: str = PRINCIPAL, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """A StartPolicyGeneration request over the eight days before ``now`` (default: the real now),
+    which covers the sample logs; pass the endpoint's fake ``clock.now`` when it runs on one."""
     return {
         "policyGenerationDetails": {"principalArn": principal},
         "cloudTrailDetails": {
             "trails": [{"cloudTrailArn": TRAIL, "allRegions": True}],
             "accessRole": access_role,
-            "startTime": datetime.now(UTC) - timedelta(days=8),
+            "startTime": (now or datetime.now(UTC)) - timedelta(days=8),
         },
     }
 
 
-def sample_logs(directory: Path) -> SampleLogs:
-    """Seven days of synthetic CloudTrail logs of PRINCIPAL in us-east-1."""
-    return write_sample_logs(directory, principal_arns=[PRINCIPAL], account_id=ACCOUNT)
+def sample_logs(directory: Path, now: datetime | None = None) -> SampleLogs:
+    """Seven days of synthetic CloudTrail logs of PRINCIPAL in us-east-1, up to ``now`` (default: the real now)."""
+    return write_sample_logs(directory, principal_arns=[PRINCIPAL], account_id=ACCOUNT, now=now)
+
+
+def must_not_sleep(seconds: float) -> None:
+    """The sleep of a wait that must not wait (the job is final, or the clock is fake)."""
+    pytest.fail(f"slept {seconds} s for real: a test must move a fake clock instead")
+
+
+@pytest.fixture(autouse=True)
+def no_real_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    """wait_for_job's default sleep fails the test: no test here waits for real time to pass."""
+    monkeypatch.setattr("policygen.follow._sleep", must_not_sleep)
 
 
 def add_unmapped_event(logs: SampleLogs) -> None:
@@ -92,8 +112,9 @@ def test_get_status_of_a_running_job(
     make_emulator: Callable[..., Emulator], service_for: Callable[[Emulator], AccessAnalyzer]
 ) -> None:
     """get_status reports IN_PROGRESS, the start time and the principal of a job still running."""
-    service = service_for(make_emulator(job_seconds=30))
-    job_id = service.start(generation_request())
+    clock = FakeClock()  # never moved: the job stays IN_PROGRESS however long the test takes
+    service = service_for(make_emulator(job_seconds=30, clock=clock))
+    job_id = service.start(generation_request(now=clock.now))
     status = get_status(service, job_id)
     assert (status.job_id, status.status, status.principal_arn) == (job_id, "IN_PROGRESS", PRINCIPAL)
     assert status.started_on is not None
@@ -104,13 +125,22 @@ def test_wait_returns_succeeded_after_reporting_progress(
     make_emulator: Callable[..., Emulator], service_for: Callable[[Emulator], AccessAnalyzer]
 ) -> None:
     """wait_for_job ticks with IN_PROGRESS while the job runs and returns its SUCCEEDED status."""
-    service = service_for(make_emulator(job_seconds=0.6))
-    job_id = service.start(generation_request())
+    clock = FakeClock()
+    service = service_for(make_emulator(job_seconds=0.6, clock=clock))
+    job_id = service.start(generation_request(now=clock.now))
     ticks: list[tuple[str, float]] = []
-    status = wait_for_job(service, job_id, timeout=30, on_tick=lambda s, elapsed: ticks.append((s.status, elapsed)))
+    status = wait_for_job(
+        service,
+        job_id,
+        timeout=30,
+        on_tick=lambda s, elapsed: ticks.append((s.status, elapsed)),
+        sleep=clock.sleep,
+        clock=clock.monotonic,
+    )
     assert status.status == "SUCCEEDED"
-    assert ticks[0][0] == "IN_PROGRESS"
+    assert ticks[0] == ("IN_PROGRESS", 0.0)
     assert ticks[-1][0] == "SUCCEEDED"
+    assert ticks[-1][1] >= 0.6  # not seen done before the job's 0.6 s had passed
     assert [elapsed for _, elapsed in ticks] == sorted(elapsed for _, elapsed in ticks)
 
 
@@ -118,11 +148,13 @@ def test_wait_returns_a_failed_job_with_its_error(
     make_emulator: Callable[..., Emulator], service_for: Callable[[Emulator], AccessAnalyzer]
 ) -> None:
     """A job whose access role does not exist ends FAILED; wait returns it with the jobError."""
-    emu = make_emulator(job_seconds=0.2, world=World(access_roles=frozenset({ACCESS_ROLE})))
+    clock = FakeClock()
+    emu = make_emulator(job_seconds=0.2, world=World(access_roles=frozenset({ACCESS_ROLE})), clock=clock)
     service = service_for(emu)
-    job_id = service.start(generation_request(access_role=f"arn:aws:iam::{ACCOUNT}:role/missing"))
-    status = wait_for_job(service, job_id, timeout=30)
+    job_id = service.start(generation_request(access_role=f"arn:aws:iam::{ACCOUNT}:role/missing", now=clock.now))
+    status = wait_for_job(service, job_id, timeout=30, sleep=clock.sleep, clock=clock.monotonic)
     assert status.status == "FAILED"
+    assert sum(clock.slept) >= 0.2  # it did wait for the job, on the fake clock
     assert status.error_code == "AUTHORIZATION_ERROR"
     assert status.error_message is not None
     assert "role/missing" in status.error_message
@@ -132,11 +164,13 @@ def test_wait_times_out_while_the_job_runs(
     make_emulator: Callable[..., Emulator], service_for: Callable[[Emulator], AccessAnalyzer]
 ) -> None:
     """A job that outlasts the timeout raises WaitTimeoutError naming the job; the job keeps running."""
-    emu = make_emulator(job_seconds=60)
+    clock = FakeClock()
+    emu = make_emulator(job_seconds=60, clock=clock)
     service = service_for(emu)
-    job_id = service.start(generation_request())
+    job_id = service.start(generation_request(now=clock.now))
     with pytest.raises(WaitTimeoutError, match=job_id):
-        wait_for_job(service, job_id, timeout=0.5)
+        wait_for_job(service, job_id, timeout=0.5, sleep=clock.sleep, clock=clock.monotonic)
+    assert 0 < sum(clock.slept) <= 0.5  # it gave up within the timeout, counted on the same clock
     assert emu.backend.jobs()[0].status == "IN_PROGRESS"
 
 
@@ -148,23 +182,12 @@ def test_wait_for_an_unknown_job_raises_not_found(
         wait_for_job(service_for(emulator), UNKNOWN_JOB, timeout=5)
 
 
-class _FakeClock:
-    """A monotonic clock that only sleeping advances."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
 class _SlowPollingService:
     """A stand-in for AccessAnalyzer whose wait polls twice, three seconds apart."""
 
-    def wait(self, job_id: str, *, timeout: float | None, sleep: Callable[[float], None], on_poll: Any) -> Any:
+    def wait(
+        self, job_id: str, *, timeout: float | None, sleep: Callable[[float], None], on_poll: Any, clock: Any
+    ) -> Any:
         details = {"jobId": job_id, "status": "IN_PROGRESS"}
         on_poll(details, 0.0)
         sleep(3.0)
@@ -173,10 +196,9 @@ class _SlowPollingService:
         return details
 
 
-def test_wait_ticks_between_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wait_ticks_between_polls() -> None:
     """Between two polls three seconds apart, on_tick is called every TICK_SECONDS with the last status."""
-    clock = _FakeClock()
-    monkeypatch.setattr("policygen.follow.time.monotonic", clock.monotonic)
+    clock = FakeClock()
     ticks: list[tuple[str, float]] = []
     status = wait_for_job(
         cast(AccessAnalyzer, _SlowPollingService()),
@@ -184,6 +206,7 @@ def test_wait_ticks_between_polls(monkeypatch: pytest.MonkeyPatch) -> None:
         timeout=None,
         on_tick=lambda s, elapsed: ticks.append((s.status, elapsed)),
         sleep=clock.sleep,
+        clock=clock.monotonic,
     )
     assert status.status == "SUCCEEDED"
     assert ticks == [
@@ -255,8 +278,9 @@ def test_fetch_of_a_running_job_says_to_wait(
     make_emulator: Callable[..., Emulator], service_for: Callable[[Emulator], AccessAnalyzer]
 ) -> None:
     """fetch_policies of an IN_PROGRESS job raises a PolicygenError that suggests `policygen wait`."""
-    service = service_for(make_emulator(job_seconds=60))
-    job_id = service.start(generation_request())
+    clock = FakeClock()
+    service = service_for(make_emulator(job_seconds=60, clock=clock))
+    job_id = service.start(generation_request(now=clock.now))
     with pytest.raises(PolicygenError, match=f"still IN_PROGRESS.*policygen wait {job_id}") as caught:
         fetch_policies(service, job_id)
     assert not isinstance(caught.value, JobFailedError)
@@ -266,10 +290,11 @@ def test_a_canceled_job_is_not_a_success(
     make_emulator: Callable[..., Emulator], service_for: Callable[[Emulator], AccessAnalyzer]
 ) -> None:
     """A job cancelled while running ends CANCELED, and require_success raises JobFailedError for it."""
-    service = service_for(make_emulator(job_seconds=60))
-    job_id = service.start(generation_request())
+    clock = FakeClock()
+    service = service_for(make_emulator(job_seconds=60, clock=clock))
+    job_id = service.start(generation_request(now=clock.now))
     service.cancel(job_id)
-    status = wait_for_job(service, job_id, timeout=30)
+    status = wait_for_job(service, job_id, timeout=30, sleep=clock.sleep, clock=clock.monotonic)
     assert status.status == "CANCELED"
     with pytest.raises(JobFailedError, match="CANCELED"):
         require_success(status)

@@ -309,7 +309,8 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def _review(args: argparse.Namespace) -> int:
-    from policygen.review import BinaryPlanError, read_plan, review_plan, to_markdown
+    from policygen.errors import BinaryPlanError
+    from policygen.review import read_plan, review_plan, to_markdown
 
     try:
         plan = read_plan(args.plan)

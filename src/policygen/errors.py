@@ -4,16 +4,19 @@
 
     PolicygenError
     ├── SpecError              a spec file or request is invalid (carries every Problem found)
+    ├── PolicyDocumentError    a policy document cannot be read, or is not valid IAM policy grammar
+    ├── BinaryPlanError        `policygen review` was given a binary plan file, not its JSON
     ├── ServiceError           Access Analyzer (or the embedded endpoint) refused or failed a call
     │   ├── JobNotFoundError          no job with that id here (unknown, older than about seven
     │   │                             days, or started in another Region or endpoint)
     │   ├── QuotaExceededError        a service quota refused the start (the daily one, from
     │   │                             start_queued)
-    │   ├── ClientTokenConflictError  the client token was already used for a different request
+    │   └── ClientTokenConflictError  the client token was already used for a different request
+    ├── JobStateError          a job is not in the state asked for
     │   ├── JobFailedError            the job ended FAILED or CANCELED
-    │   └── JobNotFinishedError       the job is still IN_PROGRESS (it has no policies yet)
-    ├── WaitTimeoutError       a job did not finish within the time allowed
-    │   └── QueueTimeoutError         a start waited longer than queue_timeout for its turn
+    │   ├── JobNotFinishedError       the job is still IN_PROGRESS (it has no policies yet)
+    │   └── WaitTimeoutError          a job did not finish within the time allowed
+    │       └── QueueTimeoutError         a start waited longer than queue_timeout for its turn
     └── ProviderInstallError   the Terraform provider launcher could not be written
 
 Errors raised by lower libraries (botocore, ruamel.yaml, jsonschema) are translated into these in
@@ -126,15 +129,23 @@ class ClientTokenConflictError(ServiceError):
         super().__init__(message, code=code, operation=operation)
 
 
-class JobFailedError(ServiceError):
-    """The job ended FAILED or CANCELED instead of SUCCEEDED."""
+class JobStateError(PolicygenError):
+    """A job is not in the state the caller needs (the calls themselves succeeded)."""
 
 
-class JobNotFinishedError(ServiceError):
+class JobFailedError(JobStateError):
+    """The job ended FAILED or CANCELED instead of SUCCEEDED; ``code`` is its ``jobError.code`` ("" if none)."""
+
+    def __init__(self, message: str, *, code: str = "") -> None:
+        self.code = code
+        super().__init__(message)
+
+
+class JobNotFinishedError(JobStateError):
     """The job is still IN_PROGRESS, so it has no generated policies yet."""
 
 
-class WaitTimeoutError(PolicygenError):
+class WaitTimeoutError(JobStateError):
     """A job did not reach a final status within the time allowed."""
 
 
@@ -154,6 +165,27 @@ class QueueTimeoutError(WaitTimeoutError):
         self.waited = waited
         self.limit = limit
         super().__init__(message)
+
+
+class PolicyDocumentError(PolicygenError):
+    """A policy document cannot be used: it cannot be read, its JSON is broken, or its grammar has errors.
+
+    ``name`` says which document (a file name, or what the caller called it); ``findings`` holds
+    the ERROR findings (:class:`policygen.policy.Finding`), each located in the text (none when
+    the file could not be read).
+    """
+
+    def __init__(self, name: str, findings: Sequence[object], message: str) -> None:
+        self.name = name
+        self.findings = tuple(findings)
+        super().__init__(message)
+
+
+class BinaryPlanError(PolicygenError):
+    """The plan given is binary (the file ``terraform plan -out`` saves), not its JSON: a usage error.
+
+    ``policygen review`` exits 2 for it, with the command that turns the file into JSON.
+    """
 
 
 class ProviderInstallError(PolicygenError):

@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from policygen.errors import PolicygenError
+from policygen.errors import BinaryPlanError, PolicygenError
 
 RESOURCE_TYPE = "accessanalyzer_policy_generation"
 
@@ -259,13 +259,6 @@ def estimated_seconds(generations: Sequence[GenerationChange]) -> tuple[int, int
         return 0, 0
     waits = any(g.waits_for_completion for g in started)
     return SECONDS_PER_JOB * (len(started) if waits else len(started) - 1), SECONDS_PER_JOB * len(started)
-
-
-class BinaryPlanError(PolicygenError):
-    """The plan given is binary (the file ``terraform plan -out`` saves), not its JSON: a usage error.
-
-    ``policygen review`` exits 2 for it, with the command that turns the file into JSON.
-    """
 
 
 #: The first bytes of a zip archive, which is what ``terraform plan -out=PLANFILE`` writes.

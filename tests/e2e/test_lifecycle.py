@@ -147,8 +147,13 @@ def test_apply_killed_then_applied_again_starts_no_second_job(
     names = [f"killed{i}" for i in range(3)]
     tf.write(*(generation(n) for n in names))
     tf.tf("init")
-    kill_apply_after_first_start(tf, emu)
-    time.sleep(1.5)  # the orphaned provider notices its parent is gone and exits
+    providers = kill_apply_after_first_start(tf, emu)
+    assert providers, "no provider process found"
+    # The orphaned provider notices its parent is gone and exits: wait for that (the bound only stops a hang).
+    deadline = time.monotonic() + 120
+    while any(_alive(pid) for pid in providers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in providers), "the orphaned provider is still running"
     tf.tf("apply", "-auto-approve")
     assert jobs_per_principal(emu) == Counter({f"arn:aws:iam::{ACCOUNT}:role/{n}": 1 for n in names})
     assert {v["job_id"] for v in tf.state().values()} == {j.job_id for j in emu.backend.jobs()}

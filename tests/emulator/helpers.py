@@ -20,7 +20,10 @@ TRAIL = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/management-events"
 
 
 def make_client(url: str, *, retries: int = 0) -> Any:
-    """An accessanalyzer client for the endpoint, with fake credentials and no retries by default."""
+    """An accessanalyzer client for the endpoint, with fake credentials and no retries by default.
+
+    Its timeouts only stop a hang: no endpoint here is meant to be slow, but a loaded machine may be.
+    """
     return boto3.client(
         "accessanalyzer",
         region_name="us-east-1",
@@ -28,7 +31,7 @@ def make_client(url: str, *, retries: int = 0) -> Any:
         aws_access_key_id="AKIDEXAMPLE",
         aws_secret_access_key="secret",
         config=botocore.config.Config(
-            retries={"mode": "standard", "total_max_attempts": retries + 1}, connect_timeout=2, read_timeout=5
+            retries={"mode": "standard", "total_max_attempts": retries + 1}, connect_timeout=10, read_timeout=30
         ),
     )
 
@@ -137,14 +140,38 @@ def assert_error_conforms(error: ClientError, code: str) -> None:
 
 
 class FakeClock:
-    """A clock tests move by hand: ``clock.advance(hours=25)``."""
+    """A clock tests move by hand: ``clock.advance(hours=25)``, or by a client's fake :meth:`sleep`.
+
+    Calling it gives the endpoint's UTC time (``Emulator(clock=clock)``); :meth:`monotonic` and
+    :meth:`sleep` are the matching monotonic clock and sleep for the code under test (for example
+    ``wait_for_job(..., sleep=clock.sleep, clock=clock.monotonic)``), so a job of the endpoint ends
+    exactly when the client has slept long enough, whatever the machine's speed. Nothing moves it
+    but :meth:`advance` and :meth:`sleep`.
+    """
 
     def __init__(self, now: datetime | None = None) -> None:
         self.now = now or datetime.now(UTC)
+        # Far from 0, so that the client's ``end - now()`` arithmetic in seconds is exact.
+        self.seconds = 1000.0
+        #: Every fake sleep, in order.
+        self.slept: list[float] = []
 
     def __call__(self) -> datetime:
         return self.now
 
+    def monotonic(self) -> float:
+        """Seconds on a monotonic scale that moves with :attr:`now`."""
+        return self.seconds
+
+    def sleep(self, seconds: float) -> None:
+        """Pretend to sleep: move the time forward by ``seconds`` at once."""
+        assert seconds >= 0, f"sleep({seconds})"
+        self.slept.append(seconds)
+        self.seconds += seconds
+        self.now += timedelta(seconds=seconds)
+
     def advance(self, **delta: float) -> None:
         """Move the time forward by a ``timedelta(**delta)``."""
-        self.now += timedelta(**delta)
+        step = timedelta(**delta)
+        self.seconds += step.total_seconds()
+        self.now += step

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,12 @@ from policygen.emulator import Emulator
 
 from .helpers import ACCESS_ROLE, PRINCIPAL, TRAIL
 
-pytestmark = pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI (`aws`) is not on PATH")
+#: The AWS CLI the dev extras install (``awscli``) beside this interpreter, not whatever `aws` is on PATH.
+AWS = Path(sys.executable).parent / "aws"
+
+pytestmark = pytest.mark.skipif(
+    not AWS.exists(), reason=f"the AWS CLI is not installed at {AWS} (pip install -e '.[dev]', or make setup)"
+)
 
 
 def _aws(emu: Emulator, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -32,7 +37,7 @@ def _aws(emu: Emulator, home: Path, *args: str) -> subprocess.CompletedProcess[s
         "AWS_PAGER": "",
     }
     return subprocess.run(
-        ["aws", "accessanalyzer", *args, "--endpoint-url", emu.url, "--output", "json"],
+        [str(AWS), "accessanalyzer", *args, "--endpoint-url", emu.url, "--output", "json"],
         capture_output=True,
         text=True,
         env=env,

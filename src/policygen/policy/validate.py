@@ -30,12 +30,12 @@ import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 
+from policygen.errors import PolicyDocumentError
 from policygen.policy.catalog import Catalog, get_catalog
 from policygen.policy.document import (
     IDENTITY_POLICY,
     Entry,
     PolicyDocument,
-    PolicyDocumentError,
     Statement,
     parse_policy,
 )
@@ -131,7 +131,7 @@ def validate_policy(
     try:
         document = parse_policy(policy, policy_type=policy_type) if isinstance(policy, str) else policy
     except PolicyDocumentError as exc:
-        return list(exc.findings)
+        return [f for f in exc.findings if isinstance(f, Finding)]
     return _Validator(document, catalog or get_catalog(), policy_type).run()
 
 
