@@ -61,7 +61,7 @@ def test_identical_generations_in_one_stack_and_in_two_get_their_own_jobs(
 ) -> None:
     """Three generations with one request (two in one stack, one in another) start three jobs; destroying
     one stack leaves the other's jobs running."""
-    emu = make_emulator(job_seconds=300.0, concurrency=3)
+    emu = make_emulator(job_seconds=300.0, concurrency=3, clock=FakeClock())
     env = isolated_env(tmp_path / "home", emu.url)
     app = cdktf.Testing.app()
     one, two = cdktf.TerraformStack(app, "one"), cdktf.TerraformStack(app, "two")

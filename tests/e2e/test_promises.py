@@ -50,7 +50,7 @@ def test_replace_starts_a_new_job_on_the_same_day(
     job_seconds: float, make_emulator: Callable[..., Emulator], workdir: Callable[..., Workdir]
 ) -> None:
     """`-replace` starts a new job, for an identical request on the same day, whether the old one runs or ended."""
-    emu = make_emulator(job_seconds=job_seconds)
+    emu = make_emulator(job_seconds=job_seconds, clock=FakeClock())  # the clock never reaches a running job's end
     tf = workdir(emu)
     tf.write(generation("r1"))
     tf.tf("init")
@@ -91,7 +91,7 @@ def test_a_trigger_change_and_back_starts_a_new_job_each_time(
     make_emulator: Callable[..., Emulator], workdir: Callable[..., Workdir]
 ) -> None:
     """Changing triggers a -> b -> a on one day starts three jobs; the third is not the first one back."""
-    emu = make_emulator(job_seconds=300.0)
+    emu = make_emulator(job_seconds=300.0, clock=FakeClock())
     tf = workdir(emu)
     seen = []
     for value in ("a", "b", "a"):
@@ -108,7 +108,7 @@ def test_identical_requests_in_one_configuration_are_refused_at_plan(
     make_emulator: Callable[..., Emulator], workdir: Callable[..., Workdir]
 ) -> None:
     """Two resources with the same request fail the plan with a diagnostic naming the fix; no job starts."""
-    emu = make_emulator(job_seconds=300.0)
+    emu = make_emulator(job_seconds=300.0, clock=FakeClock())
     tf = workdir(emu)
     tf.write(generation("one", role="shared"), generation("two", role="shared"))
     tf.tf("init")
@@ -125,7 +125,7 @@ def test_instance_keys_and_for_each_triggers_keep_identical_requests_apart(
     make_emulator: Callable[..., Emulator], workdir: Callable[..., Workdir]
 ) -> None:
     """With instance_key (or for_each with triggers) each resource gets its own job; destroying one keeps the other."""
-    emu = make_emulator(job_seconds=300.0, concurrency=4)
+    emu = make_emulator(job_seconds=300.0, concurrency=4, clock=FakeClock())
     tf = workdir(emu)
     tf.write(
         generation("one", role="shared", extra='instance_key = "one"'),
@@ -233,7 +233,7 @@ def test_an_imported_job_keeps_the_rules_after_its_first_apply(
     make_emulator: Callable[..., Emulator], workdir: Callable[..., Workdir]
 ) -> None:
     """After the reconciling apply, adding triggers to an imported resource plans a replacement and a new job."""
-    emu = make_emulator(job_seconds=300.0)
+    emu = make_emulator(job_seconds=300.0, clock=FakeClock())
     first = workdir(emu, "first")
     first.write(generation("adopted", extra='end_time = "2026-11-20T00:00:00Z"'))
     first.tf("init")
@@ -264,7 +264,7 @@ def test_a_given_client_token_of_a_cancelled_job_is_refused(
     make_emulator: Callable[..., Emulator], workdir: Callable[..., Workdir]
 ) -> None:
     """A create never ends holding a job that was CANCELED before it began, even when the user's token names it."""
-    emu = make_emulator(job_seconds=300.0)
+    emu = make_emulator(job_seconds=300.0, clock=FakeClock())
     tf = workdir(emu)
     tf.write(generation("pinned", extra='client_token = "pinned-1"'))
     tf.tf("init")
@@ -306,7 +306,7 @@ def test_a_replacement_killed_after_its_start_ends_with_one_new_job(
     make_emulator: Callable[..., Emulator], workdir: Callable[..., Workdir]
 ) -> None:
     """SIGKILL of a `-replace` apply once the new job exists, then a re-apply: one new job, the old one cancelled."""
-    emu = make_emulator(job_seconds=300.0, concurrency=2)
+    emu = make_emulator(job_seconds=300.0, concurrency=2, clock=FakeClock())
     tf = workdir(emu)
     tf.write(generation("r"))
     tf.tf("init")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from policygen.emulator import Emulator
 
-from .helpers import PRINCIPAL, make_client, start_request
+from .helpers import PRINCIPAL, FakeClock, make_client, start_request
 
 
 def test_job_id_is_a_uuid(client: Any) -> None:
@@ -20,13 +19,14 @@ def test_job_id_is_a_uuid(client: Any) -> None:
 
 def test_job_is_in_progress_then_succeeded(emulator_factory: Callable[..., Emulator]) -> None:
     """A job reports IN_PROGRESS for job_seconds and SUCCEEDED afterwards, with completedOn."""
-    emu = emulator_factory(job_seconds=0.3)
+    clock = FakeClock()
+    emu = emulator_factory(job_seconds=0.3, clock=clock)
     client = make_client(emu.url)
     job_id = client.start_policy_generation(**start_request())["jobId"]
     first = client.get_generated_policy(jobId=job_id)["jobDetails"]
     assert first["status"] == "IN_PROGRESS"
     assert "completedOn" not in first
-    time.sleep(0.35)
+    clock.advance(seconds=0.3)
     done = client.get_generated_policy(jobId=job_id)["jobDetails"]
     assert done["status"] == "SUCCEEDED"
     assert done["completedOn"] >= done["startedOn"]
@@ -34,7 +34,7 @@ def test_job_is_in_progress_then_succeeded(emulator_factory: Callable[..., Emula
 
 def test_cancel_makes_job_canceled(emulator_factory: Callable[..., Emulator]) -> None:
     """CancelPolicyGeneration on a job in progress makes it CANCELED for good."""
-    emu = emulator_factory(job_seconds=30)
+    emu = emulator_factory(job_seconds=30, clock=FakeClock())  # a clock that never reaches the job's end
     client = make_client(emu.url)
     job_id = client.start_policy_generation(**start_request())["jobId"]
     client.cancel_policy_generation(jobId=job_id)
