@@ -18,7 +18,7 @@ PROGRAMS = {
     "import policygen.provider.server": "import policygen.provider.server",
     "provider modules for GetProviderSchema": (
         "import policygen.provider.server, policygen.provider.protocol, tf.runner;"
-        "from policygen.provider.provider import AccessAnalyzerProvider as P;"
+        "from policygen.provider.configuration import PolicygenProvider as P;"
         "P().get_resources(); P().get_data_sources()"
     ),
     "import policygen.constructs (synth)": "import policygen.constructs",

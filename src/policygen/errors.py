@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -175,9 +176,9 @@ class PolicyDocumentError(PolicygenError):
     the file could not be read).
     """
 
-    def __init__(self, name: str, findings: Sequence[object], message: str) -> None:
+    def __init__(self, name: str, findings: Sequence[Any], message: str) -> None:
         self.name = name
-        self.findings = tuple(findings)
+        self.findings: tuple[Any, ...] = tuple(findings)
         super().__init__(message)
 
 

@@ -16,10 +16,10 @@ from tf.utils import read_dynamic_value, to_dynamic_value
 
 from policygen._names import POLICY_GENERATION_TYPE
 from policygen.provider.clock import NOW_ENV
+from policygen.provider.configuration import PolicygenProvider
 from policygen.provider.planned import PlannedCreates
-from policygen.provider.policy_generation import PolicyGenerationResource
+from policygen.provider.policy_generation import PolicyGenerationHandler
 from policygen.provider.protocol import PolicygenServicer
-from policygen.provider.provider import AccessAnalyzerProvider
 
 ACCOUNT = "123456789012"
 CONFIG: dict[str, Any] = {
@@ -53,7 +53,7 @@ COMPUTED = ("start_time", "client_token", "job_id", "status", "started_on", "com
 
 def servicer(tmp_path: Path) -> PolicygenServicer:
     """A servicer whose planned creates are kept under ``tmp_path``."""
-    return PolicygenServicer(AccessAnalyzerProvider(planned=PlannedCreates(tmp_path / "planned.json")))
+    return PolicygenServicer(PolicygenProvider(planned=PlannedCreates(tmp_path / "planned.json")))
 
 
 def plan(
@@ -143,9 +143,9 @@ def test_a_replacement_plans_a_token_of_its_own(tmp_path: Path) -> None:
 
 def test_a_tainted_create_is_replaced_with_a_new_token(tmp_path: Path) -> None:
     """Terraform shows the replacement of a tainted object as a plain create; the record says what it replaces."""
-    provider = AccessAnalyzerProvider(planned=PlannedCreates(tmp_path / "planned.json"))
+    provider = PolicygenProvider(planned=PlannedCreates(tmp_path / "planned.json"))
     original = planned(plan(PolicygenServicer(provider), CONFIG))["client_token"]
-    key = PolicyGenerationResource(provider).request_key(CONFIG)
+    key = PolicyGenerationHandler(provider).request_key(CONFIG)
     provider.planned.tainted(key, "job-failed", datetime.now(UTC))  # what create does when its wait fails
     replacement = planned(plan(servicer(tmp_path), CONFIG))["client_token"]
     assert replacement != original

@@ -11,8 +11,8 @@ from tf.types import Unknown
 from tf.utils import Diagnostics
 
 from policygen.errors import ServiceError
-from policygen.provider.policy_generation import TRAIL, PolicyGenerationResource, attribute_path, document_of
-from policygen.provider.provider import AccessAnalyzerProvider
+from policygen.provider.configuration import PolicygenProvider
+from policygen.provider.policy_generation import TRAIL, PolicyGenerationHandler, attribute_path, document_of
 
 STATE: dict[str, Any] = {
     "principal_arn": "arn:aws:iam::123456789012:role/app",
@@ -80,7 +80,7 @@ def test_pointers_become_attribute_paths() -> None:
 
 def test_validate_reports_spec_problems_on_the_attribute() -> None:
     """A request written by hand in HCL gets the spec's messages, on the attribute's path."""
-    resource = PolicyGenerationResource(AccessAnalyzerProvider())
+    resource = PolicyGenerationHandler(PolicygenProvider())
     diags = Diagnostics()
     config = {**STATE, "principal_arn": "arn:aws:iam::123456789012:group/devs", "job_id": None, "status": None}
     resource.validate(diags, "accessanalyzer_policy_generation", config)
@@ -92,7 +92,7 @@ def test_validate_reports_spec_problems_on_the_attribute() -> None:
 
 def test_validate_skips_values_known_only_at_apply() -> None:
     """Values that come from other resources (unknown at validate) are not judged yet."""
-    resource = PolicyGenerationResource(AccessAnalyzerProvider())
+    resource = PolicyGenerationHandler(PolicygenProvider())
     diags = Diagnostics()
     resource.validate(diags, "t", {**STATE, "access_role": Unknown, "job_id": None, "status": None})
     assert diags.diagnostics == []
@@ -111,11 +111,11 @@ class _FailingService:
 
 def test_a_failed_refresh_keeps_the_job_in_state() -> None:
     """When refresh fails, read reports the error and returns the current state unchanged."""
-    provider = AccessAnalyzerProvider()
+    provider = PolicygenProvider()
     provider.service = _FailingService()  # type: ignore[assignment]
     ctx = ReadContext(Diagnostics(), "accessanalyzer_policy_generation")
     current = {**STATE, "job_id": "j-1", "status": "IN_PROGRESS"}
-    assert PolicyGenerationResource(provider).read(ctx, current) == current
+    assert PolicyGenerationHandler(provider).read(ctx, current) == current
     (diag,) = ctx.diagnostics.diagnostics
     assert diag.summary == "Could not refresh accessanalyzer_policy_generation"
     assert "ThrottlingException" in (diag.detail or "")
@@ -123,10 +123,10 @@ def test_a_failed_refresh_keeps_the_job_in_state() -> None:
 
 def test_an_unexpected_exception_becomes_a_diagnostic_with_its_message() -> None:
     """A bug surfaces as a diagnostic naming the exception, not as a bare 'Plugin error'."""
-    provider = AccessAnalyzerProvider()
+    provider = PolicygenProvider()
     provider.service = _FailingService()  # type: ignore[assignment]
     ctx = CreateContext(Diagnostics(), "accessanalyzer_policy_generation")
-    assert PolicyGenerationResource(provider).create(ctx, dict(STATE)) is None
+    assert PolicyGenerationHandler(provider).create(ctx, dict(STATE)) is None
     (diag,) = ctx.diagnostics.diagnostics
     assert "Unexpected RuntimeError: boom" in (diag.detail or "")
 
@@ -192,10 +192,10 @@ class _CountingService:
 
 def test_a_refresh_of_many_jobs_lists_once() -> None:
     """Ten refreshes make one ListPolicyGenerations call, and GetGeneratedPolicy only for a new FAILED job's error."""
-    provider = AccessAnalyzerProvider()
+    provider = PolicygenProvider()
     service = _CountingService()
     provider.service = service  # type: ignore[assignment]
-    resource = PolicyGenerationResource(provider)
+    resource = PolicyGenerationHandler(provider)
     states = [
         resource.read(ReadContext(Diagnostics(), "t"), {**STATE, "job_id": f"j-{i}", "client_token": f"t-{i}"})
         for i in range(10)

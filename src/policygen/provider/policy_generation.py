@@ -182,7 +182,7 @@ def duration_problem(name: str, text: str) -> str | None:
     return None
 
 
-class PolicyGenerationResource(Resource):
+class PolicyGenerationHandler(Resource):
     """One StartPolicyGeneration request and the job it started."""
 
     def __init__(self, provider: ProviderContext) -> None:
@@ -563,4 +563,4 @@ def _account(state: State) -> str:
     return arn.account if arn is not None and arn.account else "(unknown)"
 
 
-__all__ = ["PolicyGenerationResource", "attribute_path", "document_of"]
+__all__ = ["PolicyGenerationHandler", "attribute_path", "document_of"]

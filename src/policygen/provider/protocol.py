@@ -5,7 +5,7 @@ itself. Three rules of ours need the protocol's requests as they are:
 
 - **The plan of a create shows what will be sent.** The resource resolves ``lookback_days`` into
   ``start_time``, derives the client token and judges the rules that depend on the current time
-  (:meth:`PolicyGenerationResource.plan_create`); those values replace "(known after apply)".
+  (:meth:`PolicyGenerationHandler.plan_create`); those values replace "(known after apply)".
 - **A replacement knows the job it replaces.** Terraform plans a replacement in two calls: one
   with the prior state, then the create with a null prior state and, as its prior private data,
   the private data the first call planned. The first call plans ``{"replaces": JOB_ID}``, so the
@@ -30,7 +30,7 @@ from tf.provider import ProviderServicer
 from tf.utils import Diagnostics, read_dynamic_value, to_dynamic_value
 
 from policygen._names import POLICY_GENERATION_TYPE
-from policygen.provider.policy_generation import PolicyGenerationResource
+from policygen.provider.policy_generation import PolicyGenerationHandler
 
 
 class PolicygenServicer(ProviderServicer):
@@ -53,7 +53,7 @@ class PolicygenServicer(ProviderServicer):
         response = super().PlanResourceChange(request, context)
         if request.type_name != POLICY_GENERATION_TYPE or _has_errors(response.diagnostics):
             return response
-        resource = PolicyGenerationResource(self.app)
+        resource = PolicyGenerationHandler(self.app)
         prior = read_dynamic_value(request.prior_state)
         planned = read_dynamic_value(response.planned_state)
         if planned is None:

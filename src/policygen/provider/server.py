@@ -27,11 +27,11 @@ def main() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
     _exit_with_parent()
 
+    from policygen.provider.configuration import PolicygenProvider
     from policygen.provider.protocol import PolicygenServicer
-    from policygen.provider.provider import AccessAnalyzerProvider
     from policygen.provider.tfserve import serve
 
-    serve(PolicygenServicer(AccessAnalyzerProvider()))
+    serve(PolicygenServicer(PolicygenProvider()))
     # serve returns once Terraform has asked us to shut down and the server has stopped:
     # nothing is left to do. Terraform waits for the process to exit after every one of its
     # several launches per command, and the interpreter's own teardown (gRPC's threads and

@@ -1,4 +1,5 @@
-"""The provider: its configuration block, its resources, and the diagnostics every method reports."""
+"""The provider's configuration: its ``provider "accessanalyzer"`` block, its resources and data
+sources, and the state they share (see :class:`policygen.provider.diagnostics.ProviderContext`)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ from policygen.provider.claims import Claims
 from policygen.provider.generated_policy import GeneratedPolicyDataSource
 from policygen.provider.planned import PlannedCreates
 from policygen.provider.policy_check import PolicyCheckDataSource
-from policygen.provider.policy_generation import PolicyGenerationResource
+from policygen.provider.policy_generation import PolicyGenerationHandler
 from policygen.provider.recent import RecentJobs
 from policygen.service import AccessAnalyzer, ClientSettings, settings_problems
 
 
-class AccessAnalyzerProvider(Provider):
+class PolicygenProvider(Provider):
     """``provider "accessanalyzer" { region, profile, endpoint }``."""
 
     def __init__(self, planned: PlannedCreates | None = None) -> None:
@@ -114,4 +115,4 @@ class AccessAnalyzerProvider(Provider):
         return [GeneratedPolicyDataSource, PolicyCheckDataSource]
 
     def get_resources(self) -> list[type[Resource]]:
-        return [PolicyGenerationResource]
+        return [PolicyGenerationHandler]
