@@ -1,8 +1,8 @@
 # policygen: the two commands of the quick start, and the few around them.
 #   make demo   deploy the specs in specs/ against the embedded Access Analyzer endpoint, show, destroy
 #   make test   lint, type-check and run the whole test suite
-# Each target installs what it needs first (a virtual environment in .venv, cdktf-cli in node_modules);
-# the second run finds both up to date and skips the installs.
+# Each target installs what it needs first (a virtual environment in .venv; Node.js 22 LTS, cdktf-cli and
+# cdktn-cli in node_modules); the second run finds both up to date and skips the installs.
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -13,7 +13,8 @@ STAMP := .make
 export CHECKPOINT_DISABLE := 1
 export DISABLE_VERSION_CHECK := true
 export CDKTF_DISABLE_PLUGIN_CACHE_ENV := true
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# The Node.js that package.json pins (npm's `node` package, 22 LTS) comes first on PATH, for jsii and the CLIs.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: setup demo test lint deploy destroy bench clean
 

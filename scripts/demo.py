@@ -26,16 +26,22 @@ from policygen.spec import Spec, load_paths
 ROOT = Path(__file__).resolve().parent.parent
 JOB_SECONDS = float(os.environ.get("POLICYGEN_DEMO_JOB_SECONDS", "2"))
 POLICYGEN = Path(sys.executable).parent / "policygen"
+#: The project's Node.js (package.json pins it) and CLIs.
+NODE_BIN = ROOT / "node_modules" / ".bin"
 
 
 def demo_env(workdir: Path, endpoint: str) -> dict[str, str]:
-    """The environment of the cdktf and terraform runs: the embedded endpoint only, state in ``workdir``."""
-    return {**sandbox_env(workdir / "home", endpoint), "POLICYGEN_STATE": str(workdir / "demo.tfstate")}
+    """The environment of the cdktf and terraform runs: the embedded endpoint only, state in ``workdir``.
+
+    The project's own Node.js comes first on PATH, for the cdktf CLI and for jsii in ``main.py``.
+    """
+    env = sandbox_env(workdir / "home", endpoint, node_bin=NODE_BIN)
+    return {**env, "POLICYGEN_STATE": str(workdir / "demo.tfstate")}
 
 
 def cdktf(*args: str, env: dict[str, str]) -> None:
     """Run the project's own cdktf CLI; stop the demo if it fails."""
-    command = [str(ROOT / "node_modules" / ".bin" / "cdktf"), *args]
+    command = [str(NODE_BIN / "cdktf"), *args]
     print(f"\n$ cdktf {' '.join(args)}", flush=True)
     result = subprocess.run(command, cwd=ROOT, env=env, check=False)
     if result.returncode != 0:

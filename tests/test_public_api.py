@@ -36,6 +36,6 @@ def test_all_is_the_intended_surface() -> None:
 
 def test_importing_policygen_does_not_import_cdktf_or_boto3() -> None:
     """`import policygen` stays cheap (the provider Terraform launches imports it several times a command)."""
-    code = "import sys, policygen; print(sorted(m for m in ('cdktf', 'boto3', 'jsii') if m in sys.modules))"
+    code = "import sys, policygen; print(sorted(m for m in ('cdktf', 'cdktn', 'boto3', 'jsii') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -1,7 +1,8 @@
-"""policygen: IAM Access Analyzer policy generation, declared in CDK for Terraform and Terraform.
+"""policygen: IAM Access Analyzer policy generation, declared in CDK for Terraform, CDK Terrain and Terraform.
 
 The public names are loaded on first use, so that ``python -m policygen.provider`` (which Terraform
-launches several times per command) does not pay for importing cdktf.
+launches several times per command) does not pay for the constructs, and so that a plain install
+(no ``[cdktf]`` or ``[cdktn]`` extra) has the provider and the CLI without a CDK framework.
 """
 
 from __future__ import annotations

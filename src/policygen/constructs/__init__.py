@@ -1,4 +1,4 @@
-"""CDK for Terraform constructs: ``PolicyGeneration``, ``GeneratedPolicy`` and the provider binding."""
+"""The constructs, for CDK for Terraform (cdktf) and CDK Terrain (cdktn) apps alike (see ``framework``)."""
 
 from policygen.constructs.generated_policy import GeneratedPolicy
 from policygen.constructs.policy_generation import PolicyGeneration, PolicyGenerations, TrailSpec

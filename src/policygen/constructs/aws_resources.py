@@ -2,16 +2,16 @@
 
 ``cdktf-cdktf-provider-aws`` would give these too, but it costs about 12 s to import and 486 MB
 installed, for three resource types. These classes write the same Terraform JSON; a user who
-already has that package passes its ``AwsProvider`` in (any :class:`cdktf.TerraformProvider`).
-Every attribute here is a string: ``None`` values are left out by cdktf.
+already has that package passes its ``AwsProvider`` in (any ``TerraformProvider`` of the app's
+framework). Every attribute here is a string: ``None`` values are left out by the framework.
 """
 
 from __future__ import annotations
 
-import cdktf
-from constructs import Construct
+from typing import Any
 
 from policygen.constructs.bindings import Attr, AttributeSynthesis, ProviderReference
+from policygen.constructs.framework import Construct, FrameworkElement, framework_of
 
 #: The provider's type name and registry source.
 AWS_PROVIDER_TYPE = "aws"
@@ -21,16 +21,12 @@ AWS_PROVIDER_VERSION = ">= 5.0"
 #: Construct id of the provider that is added to a stack when the user passes none.
 DEFAULT_AWS_PROVIDER_ID = "aws"
 
-_AWS_METADATA = cdktf.TerraformProviderGeneratorMetadata(
-    provider_name=AWS_PROVIDER_TYPE, provider_version_constraint=AWS_PROVIDER_VERSION
-)
-
 
 def _strings(**values: str | None) -> dict[str, Attr]:
     return {name: Attr(value, "string") for name, value in values.items()}
 
 
-class AwsProvider(AttributeSynthesis, cdktf.TerraformProvider):
+class AwsProvider(AttributeSynthesis, FrameworkElement):
     """A minimal ``provider "aws"`` block with its ``required_providers`` entry (``hashicorp/aws >= 5.0``).
 
     :param region: the provider's Region. IAM is global, so the roles do not depend on it. Default:
@@ -38,6 +34,8 @@ class AwsProvider(AttributeSynthesis, cdktf.TerraformProvider):
     :param profile: named AWS profile. Default: the provider's chain (``AWS_PROFILE``).
     :param alias: alias, for several accounts in one stack. Default: the default provider.
     """
+
+    framework_base = "TerraformProvider"
 
     def __init__(
         self,
@@ -52,24 +50,26 @@ class AwsProvider(AttributeSynthesis, cdktf.TerraformProvider):
             scope,
             id,
             terraform_resource_type=AWS_PROVIDER_TYPE,
-            terraform_generator_metadata=_AWS_METADATA,
+            terraform_generator_metadata=self._framework.generator_metadata(AWS_PROVIDER_TYPE, AWS_PROVIDER_VERSION),
             terraform_provider_source=AWS_PROVIDER_SOURCE,
         )
         self.region = region
         self.profile = profile
         self._alias = alias
 
-    @property  # type: ignore[misc]  # jsii declares alias read-write; the provider's alias is fixed at construction
+    @property  # jsii declares alias read-write; the provider's alias is fixed at construction
     def alias(self) -> str | None:
         return self._alias
 
     def attributes(self) -> dict[str, Attr]:
-        """The provider block's settings; the alias is added by cdktf itself."""
+        """The provider block's settings; the alias is added by the framework itself."""
         return _strings(region=self.region, profile=self.profile)
 
 
-class IamRole(AttributeSynthesis, ProviderReference, cdktf.TerraformResource):
+class IamRole(AttributeSynthesis, ProviderReference, FrameworkElement):
     """``resource "aws_iam_role"``: a role with its trust policy (a JSON string)."""
+
+    framework_base = "TerraformResource"
 
     def __init__(
         self,
@@ -82,13 +82,13 @@ class IamRole(AttributeSynthesis, ProviderReference, cdktf.TerraformResource):
         path: str | None = None,
         description: str | None = None,
         permissions_boundary: str | None = None,
-        provider: cdktf.TerraformProvider | None = None,
+        provider: Any = None,
     ) -> None:
         super().__init__(
             scope,
             id,
             terraform_resource_type="aws_iam_role",
-            terraform_generator_metadata=_AWS_METADATA,
+            terraform_generator_metadata=self._framework.generator_metadata(AWS_PROVIDER_TYPE, AWS_PROVIDER_VERSION),
             provider=provider,
         )
         self.assume_role_policy = assume_role_policy
@@ -120,8 +120,10 @@ class IamRole(AttributeSynthesis, ProviderReference, cdktf.TerraformResource):
         )
 
 
-class IamRolePolicy(AttributeSynthesis, ProviderReference, cdktf.TerraformResource):
+class IamRolePolicy(AttributeSynthesis, ProviderReference, FrameworkElement):
     """``resource "aws_iam_role_policy"``: an inline policy (a JSON string) of one role."""
+
+    framework_base = "TerraformResource"
 
     def __init__(
         self,
@@ -131,13 +133,13 @@ class IamRolePolicy(AttributeSynthesis, ProviderReference, cdktf.TerraformResour
         role: str,
         policy: str,
         name: str,
-        provider: cdktf.TerraformProvider | None = None,
+        provider: Any = None,
     ) -> None:
         super().__init__(
             scope,
             id,
             terraform_resource_type="aws_iam_role_policy",
-            terraform_generator_metadata=_AWS_METADATA,
+            terraform_generator_metadata=self._framework.generator_metadata(AWS_PROVIDER_TYPE, AWS_PROVIDER_VERSION),
             provider=provider,
         )
         self.role = role
@@ -154,15 +156,17 @@ class IamRolePolicy(AttributeSynthesis, ProviderReference, cdktf.TerraformResour
         return _strings(name=self.name, role=self.role, policy=self.policy)
 
 
-class CallerIdentity(AttributeSynthesis, ProviderReference, cdktf.TerraformDataSource):
+class CallerIdentity(AttributeSynthesis, ProviderReference, FrameworkElement):
     """``data "aws_caller_identity"``: the account the AWS provider's credentials belong to."""
 
-    def __init__(self, scope: Construct, id: str, *, provider: cdktf.TerraformProvider | None = None) -> None:
+    framework_base = "TerraformDataSource"
+
+    def __init__(self, scope: Construct, id: str, *, provider: Any = None) -> None:
         super().__init__(
             scope,
             id,
             terraform_resource_type="aws_caller_identity",
-            terraform_generator_metadata=_AWS_METADATA,
+            terraform_generator_metadata=self._framework.generator_metadata(AWS_PROVIDER_TYPE, AWS_PROVIDER_VERSION),
             provider=provider,
         )
 
@@ -176,15 +180,16 @@ class CallerIdentity(AttributeSynthesis, ProviderReference, cdktf.TerraformDataS
         return {}
 
 
-def default_aws_provider(stack: cdktf.TerraformStack) -> cdktf.TerraformProvider:
+def default_aws_provider(stack: Any) -> Any:
     """The stack's unaliased ``aws`` provider: one the user declared (any binding), else a new one.
 
     Reusing a declared provider matters: Terraform refuses two ``provider "aws"`` blocks without
     an alias.
     """
+    framework = framework_of(stack)
     for child in stack.node.children:
         if (
-            isinstance(child, cdktf.TerraformProvider)
+            framework.is_provider(child)
             and child.terraform_resource_type == AWS_PROVIDER_TYPE
             and child.alias is None
         ):

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import cdktf
-from constructs import Construct
+from typing import Any
 
 from policygen._names import GENERATED_POLICY_TYPE, PROVIDER_TYPE, PROVIDER_VERSION
 from policygen.constructs.bindings import Attr, AttributeSynthesis, ProviderReference
+from policygen.constructs.framework import Construct, FrameworkElement
 from policygen.constructs.provider import AccessAnalyzerProvider, use_provider
 
-#: The data source that reads what a job generated (GetGeneratedPolicy).
 
-
-class GeneratedPolicy(AttributeSynthesis, ProviderReference, cdktf.TerraformDataSource):
+class GeneratedPolicy(AttributeSynthesis, ProviderReference, FrameworkElement):
     """The policies that a policy generation job generated, read at plan time (GetGeneratedPolicy).
 
     The second half of the two-phase workflow: one apply starts the job (:class:`PolicyGeneration`),
@@ -26,7 +24,11 @@ class GeneratedPolicy(AttributeSynthesis, ProviderReference, cdktf.TerraformData
         instead of the actions used. Default: False, left out (the actions used).
     :param provider: the provider configuration whose Region and account hold the job. Default:
         the stack's default provider, added to the stack when it has none.
+
+    It is a ``TerraformDataSource`` of the framework of ``scope``'s app (cdktf or cdktn).
     """
+
+    framework_base = "TerraformDataSource"
 
     def __init__(
         self,
@@ -42,9 +44,7 @@ class GeneratedPolicy(AttributeSynthesis, ProviderReference, cdktf.TerraformData
             scope,
             id,
             terraform_resource_type=GENERATED_POLICY_TYPE,
-            terraform_generator_metadata=cdktf.TerraformProviderGeneratorMetadata(
-                provider_name=PROVIDER_TYPE, provider_version_constraint=PROVIDER_VERSION
-            ),
+            terraform_generator_metadata=self._framework.generator_metadata(PROVIDER_TYPE, PROVIDER_VERSION),
             provider=use_provider(scope, provider),
         )
         self.job_id = job_id
@@ -57,8 +57,8 @@ class GeneratedPolicy(AttributeSynthesis, ProviderReference, cdktf.TerraformData
         return list(self.get_list_attribute("policies"))
 
     @property
-    def is_complete(self) -> cdktf.IResolvable:
-        """False when the service could not list every action used (a token)."""
+    def is_complete(self) -> Any:
+        """False when the service could not list every action used (a token, the framework's ``IResolvable``)."""
         return self.get_boolean_attribute("is_complete")
 
     @property

@@ -10,11 +10,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-import cdktf
-from constructs import Construct
-
 from policygen import iam_policies
 from policygen.constructs.aws_resources import CallerIdentity, IamRole, IamRolePolicy, default_aws_provider
+from policygen.constructs.framework import Construct, framework_of
 from policygen.spec import terraform_identifier
 
 #: Path and name prefix of the access role by default: those the IAM console gives the access roles
@@ -58,9 +56,10 @@ class AccessAnalyzerServiceRole(Construct):
     :param role_name: the role's name. Default: ``AccessAnalyzerMonitorServiceRole_`` followed by
         a suffix Terraform chooses; the path is always ``/service-role/``.
     :param permissions_boundary: ARN of a permissions boundary for the role. Default: none.
-    :param aws_provider: the ``hashicorp/aws`` provider to use, from any binding (e.g.
-        ``cdktf_cdktf_provider_aws.provider.AwsProvider``). Default: the stack's unaliased ``aws``
-        provider, added (``provider "aws" {}``, ``hashicorp/aws >= 5.0``) when the stack has none.
+    :param aws_provider: the ``hashicorp/aws`` provider to use, from any binding of the app's
+        framework (e.g. ``cdktf_cdktf_provider_aws.provider.AwsProvider``). Default: the stack's
+        unaliased ``aws`` provider, added (``provider "aws" {}``, ``hashicorp/aws >= 5.0``) when
+        the stack has none.
     """
 
     def __init__(
@@ -79,11 +78,16 @@ class AccessAnalyzerServiceRole(Construct):
         partition: str = "aws",
         role_name: str | None = None,
         permissions_boundary: str | None = None,
-        aws_provider: cdktf.TerraformProvider | None = None,
+        aws_provider: Any = None,
     ) -> None:
+        framework = framework_of(scope)
+        if aws_provider is not None:
+            framework.check_same(aws_provider, "aws_provider")
         super().__init__(scope, id)
+        framework.adopt(self)
         _check_organization_arguments(organization_trail, organization_id, trail_arns)
-        provider = aws_provider or default_aws_provider(cdktf.TerraformStack.of(self))
+        self._framework = framework
+        provider = aws_provider or default_aws_provider(framework.stack_of(self))
         self.account_id = account_id or CallerIdentity(self, "caller", provider=provider).account_id
         self.partition = partition
         self.trail_bucket_arn = trail_bucket_arn
@@ -127,7 +131,8 @@ class AccessAnalyzerServiceRole(Construct):
         )
 
         prefix = terraform_identifier(id)
-        self.outputs: dict[str, cdktf.TerraformOutput] = {}
+        #: The stack outputs, by logical id.
+        self.outputs: dict[str, Any] = {}
         self._output(f"{prefix}_role_arn", self.arn, "ARN of the access role for Access Analyzer policy generation.")
         if self.organization_id is not None:
             self._output(
@@ -189,9 +194,7 @@ class AccessAnalyzerServiceRole(Construct):
         )
 
     def _output(self, name: str, value: str, description: str) -> None:
-        output = cdktf.TerraformOutput(self, name, value=value, description=description)
-        output.override_logical_id(name)
-        self.outputs[name] = output
+        self.outputs[name] = self._framework.output(self, name, value=value, description=description)
 
 
 class DeployerPolicy(Construct):
@@ -212,19 +215,20 @@ class DeployerPolicy(Construct):
         account_id: str | None = None,
         partition: str = "aws",
     ) -> None:
+        framework = framework_of(scope)
         super().__init__(scope, id)
+        framework.adopt(self)
         #: The document (a dict; role ARNs are tokens when they come from resources).
         self.document = iam_policies.deployer_policy(
             access_role_arns=access_role_arns, region=region, account_id=account_id, partition=partition
         )
-        name = terraform_identifier(id)
-        self.output = cdktf.TerraformOutput(
+        #: The ``<id>`` output.
+        self.output = framework.output(
             self,
-            name,
+            terraform_identifier(id),
             value=_to_json(self.document),
             description="IAM policy (JSON) that the identity running cdktf deploy needs for policygen.",
         )
-        self.output.override_logical_id(name)
 
 
 def _check_organization_arguments(

@@ -1,4 +1,4 @@
-"""``PolicyGeneration``: one Access Analyzer policy generation declared in a CDKTF stack."""
+"""``PolicyGeneration``: one Access Analyzer policy generation declared in a cdktf or cdktn stack."""
 
 from __future__ import annotations
 
@@ -10,10 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
-import cdktf
-import jsii
-from constructs import Construct
-
+from policygen.constructs.framework import Construct, Framework, FrameworkElement, framework_of
 from policygen.constructs.provider import AccessAnalyzerProvider, use_provider
 from policygen.constructs.resource import PolicyGenerationResource
 from policygen.errors import Problem, SpecError
@@ -113,7 +110,8 @@ class PolicyGeneration(Construct):
             "client_token": client_token,
             "triggers": triggers,
         }
-        where = _call_site()
+        framework = framework_of(scope)
+        where = _call_site(framework)
         if spec is not None:
             given = [key for key, value in props.items() if value is not None]
             if given:
@@ -125,7 +123,7 @@ class PolicyGeneration(Construct):
                     f"change the spec with dataclasses.replace(spec, {given[0]}=...).",
                 )
             if not spec.validated:  # specs from the spec module's loaders were checked already
-                spec = _checked(spec.to_document(), spec.source, where)
+                spec = _checked(framework, spec.to_document(), spec.source, where)
         else:
             missing = [key for key in ("principal_arn", "access_role", "trails") if props[key] is None]
             if missing:
@@ -136,7 +134,7 @@ class PolicyGeneration(Construct):
                     f"{'it' if len(missing) == 1 else 'them'} as keyword arguments, or the whole request as spec=.",
                 )
             props["name"] = id if name is None else name
-            spec = _checked(_document(props, where), f"{where.file}:{where.line}", where)
+            spec = _checked(framework, _document(props, where), f"{where.file}:{where.line}", where)
         if wait_timeout is not None and not wait_for_completion:
             raise _error(
                 where,
@@ -147,6 +145,7 @@ class PolicyGeneration(Construct):
         job_ids = JobIdsOutput.of(scope)
         job_ids.check_unique(spec.name, where)
         super().__init__(scope, id)
+        framework.adopt(self)
         self.spec = spec
         job_ids.register(spec.name, self)
         self.resource = PolicyGenerationResource(
@@ -160,14 +159,14 @@ class PolicyGeneration(Construct):
             provider=use_provider(self, provider),
         )
         self.resource.override_logical_id(terraform_identifier(spec.name))
-        principal = "" if _is_token(spec.principal_arn) else f" ({spec.principal_arn})"  # descriptions are literal
-        self.output = cdktf.TerraformOutput(
+        principal = "" if _is_token(framework, spec.principal_arn) else f" ({spec.principal_arn})"  # literal
+        #: The ``<name>_job_id`` output.
+        self.output = framework.output(
             self,
             spec.output_name,
             value=self.resource.job_id,
             description=f"Access Analyzer job id of the policy generation {spec.name!r}{principal}.",
         )
-        self.output.override_logical_id(spec.output_name)
 
     @property
     def name(self) -> str:
@@ -205,18 +204,20 @@ class PolicyGenerations:
         return [PolicyGeneration(scope, spec.name, spec=spec) for spec in load_paths([path])]
 
 
-class JobIdsOutput(cdktf.TerraformOutput):
+class JobIdsOutput(FrameworkElement):
     """The stack output ``policy_generation_job_ids``: every generation's name -> its job id.
 
     One per stack, added with the stack's first :class:`PolicyGeneration`; its value is computed
     when the stack is synthesized, so it holds every generation of the stack, whenever added.
     """
 
-    def __init__(self, stack: cdktf.TerraformStack) -> None:
+    framework_base = "TerraformOutput"
+
+    def __init__(self, stack: Any) -> None:
         super().__init__(
             stack,
             JOB_IDS_OUTPUT,
-            value=cdktf.Lazy.any_value(_JobIds(self)),
+            value=self._framework.lazy(self._job_ids),
             description="Access Analyzer job id of every policy generation of this stack, by name.",
         )
         self.generations: dict[str, PolicyGeneration] = {}
@@ -230,10 +231,14 @@ class JobIdsOutput(cdktf.TerraformOutput):
         self.generations[name] = generation
         self._identifiers[terraform_identifier(name)] = name
 
+    def _job_ids(self) -> dict[str, str]:
+        """The output's value, computed at synth."""
+        return {name: generation.job_id for name, generation in sorted(self.generations.items())}
+
     @classmethod
     def of(cls, scope: Construct) -> JobIdsOutput:
         """The output of ``scope``'s stack, added on first use."""
-        stack = cdktf.TerraformStack.of(scope)
+        stack = framework_of(scope).stack_of(scope)
         found = stack.node.try_find_child(JOB_IDS_OUTPUT)
         return found if isinstance(found, cls) else cls(stack)
 
@@ -256,17 +261,6 @@ class JobIdsOutput(cdktf.TerraformOutput):
                 f"{clash}; names become resource and output names, so they must be unique in a stack. "
                 "Give another name= (or rename the spec).",
             )
-
-
-@jsii.implements(cdktf.IAnyProducer)
-class _JobIds:
-    """Produces the value of a :class:`JobIdsOutput` at synth."""
-
-    def __init__(self, output: JobIdsOutput) -> None:
-        self.output = output
-
-    def produce(self, context: cdktf.IResolveContext) -> Any:
-        return {name: generation.job_id for name, generation in sorted(self.output.generations.items())}
 
 
 # ---- checking the request ----------------------------------------------------------------------
@@ -310,7 +304,7 @@ def _document(props: dict[str, Any], where: Problem) -> dict[str, Any]:
     return doc
 
 
-def _checked(doc: dict[str, Any], source: str, where: Problem) -> Spec:
+def _checked(framework: Framework, doc: dict[str, Any], source: str, where: Problem) -> Spec:
     """Check ``doc`` with the spec's rules; return its Spec or raise SpecError at the props at fault.
 
     Problems are reported at ``where`` (the user's call), with pointers into the props.
@@ -318,7 +312,7 @@ def _checked(doc: dict[str, Any], source: str, where: Problem) -> Spec:
     Values that are tokens are not known until apply: the problems found at (or inside) them are
     left to the provider, which checks the request again at plan time with the same rules.
     """
-    tokens = [pointer for pointer, value in _leaves(doc) if _is_token(value)]
+    tokens = [pointer for pointer, value in _leaves(doc) if _is_token(framework, value)]
     if not tokens:
         try:
             spec = from_document(doc, source)
@@ -360,14 +354,14 @@ def _leaves(value: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
         yield pointer, value
 
 
-def _is_token(value: Any) -> bool:
-    """A value known only at apply: a cdktf token, or a Terraform expression written as a string.
+def _is_token(framework: Framework, value: Any) -> bool:
+    """A value known only at apply: a framework token, or a Terraform expression written as a string.
 
-    String tokens always read ``${...}``, so only numbers need to ask cdktf (a jsii round trip).
+    String tokens always read ``${...}``, so only numbers need to ask the framework (a jsii round trip).
     """
     if isinstance(value, str):
         return "${" in value
-    return isinstance(value, int | float) and not isinstance(value, bool) and cdktf.Token.is_unresolved(value)
+    return isinstance(value, int | float) and not isinstance(value, bool) and framework.is_unresolved(value)
 
 
 def _camel(snake: str) -> str:
@@ -384,9 +378,9 @@ def _prop_pointer(pointer: str) -> str:
     return "".join(f"/{_snake(part)}" for part in pointer.split("/")[1:] if part not in _CONTAINERS)
 
 
-def _call_site() -> Problem:
-    """Where user code created the construct: the innermost frame outside policygen, cdktf and jsii."""
-    skip = tuple(f"{Path(file).parent}{os.sep}" for file in (cdktf.__file__, jsii.__file__, Path(__file__).parent))
+def _call_site(framework: Framework) -> Problem:
+    """Where user code created the construct: the innermost frame outside policygen, the framework and jsii."""
+    skip = tuple(f"{folder}{os.sep}" for folder in (*framework.source_dirs(), str(Path(__file__).parent.parent)))
     for frame in reversed(traceback.extract_stack()[:-1]):
         if not frame.filename.startswith(skip):
             return Problem(frame.filename, frame.lineno or 1, (frame.colno or 0) + 1, "", "")

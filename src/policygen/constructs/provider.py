@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import os
 import weakref
-from pathlib import Path
-
-import cdktf
-from constructs import Construct
+from typing import Any
 
 from policygen._names import NO_INSTALL_ENV, PROVIDER_SOURCE, PROVIDER_TYPE, PROVIDER_VERSION
 from policygen.constructs.bindings import Attr, AttributeSynthesis
+from policygen.constructs.framework import Construct, Framework, FrameworkElement, framework_of
 from policygen.install import install_provider, lock_provider
 
 #: Construct id of the provider that policygen adds to a stack when the user adds no default one.
 DEFAULT_PROVIDER_ID = "accessanalyzer"
 #: Stacks whose folder this process has given the launcher (see :func:`_install_launcher`).
-_LAUNCHER_INSTALLED: weakref.WeakSet[cdktf.TerraformStack] = weakref.WeakSet()
+_LAUNCHER_INSTALLED: weakref.WeakSet[Any] = weakref.WeakSet()
 #: Stacks known to have a default provider: once one is there, the stack always has one (a default
 #: the user adds later replaces policygen's), so the search is not repeated for every construct.
-_HAS_DEFAULT_PROVIDER: weakref.WeakSet[cdktf.TerraformStack] = weakref.WeakSet()
+_HAS_DEFAULT_PROVIDER: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
-class AccessAnalyzerProvider(AttributeSynthesis, cdktf.TerraformProvider):
+class AccessAnalyzerProvider(AttributeSynthesis, FrameworkElement):
     """The ``terraform.local/policygen/accessanalyzer`` provider: where and as whom jobs are started.
 
     A stack needs one only to change the defaults: the first policygen construct of a stack that
@@ -39,7 +37,11 @@ class AccessAnalyzerProvider(AttributeSynthesis, cdktf.TerraformProvider):
         embedded endpoint. Default: ``AWS_ENDPOINT_URL_ACCESSANALYZER``, else the Region's endpoint.
     :param alias: Terraform alias of this configuration (``accessanalyzer.<alias>``). Default: None,
         the stack's default configuration, used by every construct given no ``provider``.
+
+    It is a ``TerraformProvider`` of the framework of ``scope``'s app (cdktf or cdktn).
     """
+
+    framework_base = "TerraformProvider"
 
     def __init__(
         self,
@@ -52,14 +54,12 @@ class AccessAnalyzerProvider(AttributeSynthesis, cdktf.TerraformProvider):
         alias: str | None = None,
     ) -> None:
         if alias is None:
-            _remove_added_default(cdktf.TerraformStack.of(scope))
+            _remove_added_default(self._framework.stack_of(scope))
         super().__init__(
             scope,
             id,
             terraform_resource_type=PROVIDER_TYPE,
-            terraform_generator_metadata=cdktf.TerraformProviderGeneratorMetadata(
-                provider_name=PROVIDER_TYPE, provider_version_constraint=PROVIDER_VERSION
-            ),
+            terraform_generator_metadata=self._framework.generator_metadata(PROVIDER_TYPE, PROVIDER_VERSION),
             terraform_provider_source=PROVIDER_SOURCE,
         )
         self.region = region
@@ -69,13 +69,13 @@ class AccessAnalyzerProvider(AttributeSynthesis, cdktf.TerraformProvider):
         #: True for the provider that policygen added itself (see :func:`default_provider`).
         self.added_by_policygen = False
 
-    @property  # type: ignore[misc]  # jsii declares alias read-write; the provider's alias is fixed at construction
+    @property  # jsii declares alias read-write; the provider's alias is fixed at construction
     def alias(self) -> str | None:
         """The alias given at construction, or None for the default configuration."""
         return self._alias
 
     def attributes(self) -> dict[str, Attr]:
-        """The provider block's settings (None: left out). The alias is added by cdktf itself."""
+        """The provider block's settings (None: left out). The alias is added by the framework itself."""
         return {
             "region": Attr(self.region, "string"),
             "profile": Attr(self.profile, "string"),
@@ -88,9 +88,13 @@ def use_provider(scope: Construct, provider: AccessAnalyzerProvider | None) -> A
 
     Installs the launcher into the stack's folder, and adds the default provider when the
     construct is given none (``provider`` is None) and the stack has none yet. Returns ``provider``.
+    Raises TypeError when ``provider`` belongs to the other framework than ``scope``.
     """
-    stack = cdktf.TerraformStack.of(scope)
-    _install_launcher(stack)
+    framework = framework_of(scope)
+    if provider is not None:
+        framework.check_same(provider, "provider")
+    stack = framework.stack_of(scope)
+    _install_launcher(framework, stack)
     if provider is None and stack not in _HAS_DEFAULT_PROVIDER:
         default_provider(stack)
         _HAS_DEFAULT_PROVIDER.add(stack)
@@ -102,7 +106,7 @@ def default_provider(scope: Construct) -> AccessAnalyzerProvider:
 
     policygen's is added on first use, with id ``accessanalyzer`` directly under the stack.
     """
-    stack = cdktf.TerraformStack.of(scope)
+    stack = framework_of(scope).stack_of(scope)
     added = stack.node.try_find_child(DEFAULT_PROVIDER_ID)  # the usual case, without walking the tree
     if isinstance(added, AccessAnalyzerProvider) and added.alias is None:
         return added
@@ -114,7 +118,7 @@ def default_provider(scope: Construct) -> AccessAnalyzerProvider:
     return provider
 
 
-def _remove_added_default(stack: cdktf.TerraformStack) -> None:
+def _remove_added_default(stack: Any) -> None:
     """Make way for a default provider the user creates after policygen added its own.
 
     Constructs refer to the default configuration by its type alone (``accessanalyzer``), so
@@ -125,7 +129,7 @@ def _remove_added_default(stack: cdktf.TerraformStack) -> None:
         stack.node.try_remove_child(DEFAULT_PROVIDER_ID)
 
 
-def _install_launcher(stack: cdktf.TerraformStack) -> None:
+def _install_launcher(framework: Framework, stack: Any) -> None:
     """Put the provider launcher, and its lock entry, in the stack's folder, where `terraform` runs.
 
     Both writes are idempotent, and every construct may ask: the first one of each stack installs.
@@ -134,6 +138,6 @@ def _install_launcher(stack: cdktf.TerraformStack) -> None:
     """
     if os.environ.get(NO_INSTALL_ENV) == "1" or stack in _LAUNCHER_INSTALLED:
         return
-    workdir = Path(cdktf.App.of(stack).outdir) / "stacks" / stack.node.id
+    workdir = framework.outdir(stack) / "stacks" / stack.node.id
     lock_provider(workdir, install_provider(workdir / "terraform.d" / "plugins"))
     _LAUNCHER_INSTALLED.add(stack)

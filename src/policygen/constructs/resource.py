@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import functools
-
-import cdktf
-from constructs import Construct
+from typing import Any
 
 from policygen._names import POLICY_GENERATION_TYPE, PROVIDER_TYPE, PROVIDER_VERSION
 from policygen.constructs.bindings import Attr, AttributeSynthesis, ProviderReference
+from policygen.constructs.framework import Construct, FrameworkElement
 from policygen.spec import Spec
 
 
-class PolicyGenerationResource(AttributeSynthesis, ProviderReference, cdktf.TerraformResource):
+class PolicyGenerationResource(AttributeSynthesis, ProviderReference, FrameworkElement):
     """``resource "accessanalyzer_policy_generation"`` for one spec. Prefer :class:`PolicyGeneration`.
 
     :param spec: the request (its ``name`` is not synthesized: it names the construct).
@@ -28,6 +27,7 @@ class PolicyGenerationResource(AttributeSynthesis, ProviderReference, cdktf.Terr
     """
 
     TF_RESOURCE_TYPE = POLICY_GENERATION_TYPE
+    framework_base = "TerraformResource"
 
     def __init__(
         self,
@@ -39,15 +39,13 @@ class PolicyGenerationResource(AttributeSynthesis, ProviderReference, cdktf.Terr
         wait_timeout: str | None = None,
         queue_timeout: str | None = None,
         instance_key: str | None = None,
-        provider: cdktf.TerraformProvider | None = None,
+        provider: Any = None,
     ) -> None:
         super().__init__(
             scope,
             id,
             terraform_resource_type=POLICY_GENERATION_TYPE,
-            terraform_generator_metadata=cdktf.TerraformProviderGeneratorMetadata(
-                provider_name=PROVIDER_TYPE, provider_version_constraint=PROVIDER_VERSION
-            ),
+            terraform_generator_metadata=self._framework.generator_metadata(PROVIDER_TYPE, PROVIDER_VERSION),
             provider=provider,
         )
         self.spec = spec
