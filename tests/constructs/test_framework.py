@@ -18,7 +18,6 @@ import constructs
 import pytest
 
 from policygen import AccessAnalyzerProvider, DeployerPolicy, GeneratedPolicy, PolicyGeneration, Trail
-from policygen._names import NO_INSTALL_ENV
 from policygen.constructs import framework
 from policygen.constructs.framework import FrameworkElement, framework_of
 from tests.conftest import ROOT
@@ -29,12 +28,6 @@ REQUEST = {
     "trails": [Trail("arn:aws:cloudtrail:us-east-1:123456789012:trail/management", regions=("us-east-1",))],
     "lookback_days": 7,
 }
-
-
-@pytest.fixture(autouse=True)
-def _no_launcher(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Unit tests synthesize into cdktf's temporary folders; no launcher is needed there."""
-    monkeypatch.setenv(NO_INSTALL_ENV, "1")
 
 
 def new_stack(name: str = "test") -> cdktf.TerraformStack:

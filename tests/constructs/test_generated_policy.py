@@ -9,16 +9,10 @@ import cdktf
 import pytest
 
 from policygen import AccessAnalyzerProvider, GeneratedPolicy, PolicyGenerations
-from policygen._names import GENERATED_POLICY_TYPE, NO_INSTALL_ENV
+from policygen._names import GENERATED_POLICY_TYPE
 from tests.conftest import ROOT
 
 JOB_ID = "4d2b0a7e-7a2d-4b56-9d0f-2b0bb1a7c001"
-
-
-@pytest.fixture(autouse=True)
-def _no_launcher(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Unit tests synthesize into cdktf's temporary folders; no launcher is needed there."""
-    monkeypatch.setenv(NO_INSTALL_ENV, "1")
 
 
 @pytest.fixture

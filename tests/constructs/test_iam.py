@@ -9,7 +9,7 @@ import cdktf
 import pytest
 
 from policygen import AccessAnalyzerServiceRole, DeployerPolicy, PolicyGeneration
-from policygen._names import NO_INSTALL_ENV, POLICY_GENERATION_TYPE
+from policygen._names import POLICY_GENERATION_TYPE
 from policygen.constructs.aws_resources import AwsProvider
 from policygen.iam_policies import (
     deployer_policy,
@@ -26,12 +26,6 @@ ORG = "o-a1b2c3d4e5"
 BUCKET = "arn:aws:s3:::org-trail-logs"
 TRAIL = "arn:aws:cloudtrail:eu-west-1:210987654321:trail/organization"
 KEY = "arn:aws:kms:eu-west-1:210987654321:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-
-
-@pytest.fixture(autouse=True)
-def _no_launcher(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Unit tests synthesize into cdktf's temporary folders; no launcher is needed there."""
-    monkeypatch.setenv(NO_INSTALL_ENV, "1")
 
 
 def new_stack() -> cdktf.TerraformStack:

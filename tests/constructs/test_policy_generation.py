@@ -21,12 +21,6 @@ ACCESS_ROLE = "arn:aws:iam::123456789012:role/AccessAnalyzerMonitorServiceRole"
 TRAIL_ARN = "arn:aws:cloudtrail:us-east-1:123456789012:trail/management"
 
 
-@pytest.fixture(autouse=True)
-def _no_launcher(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Unit tests synthesize into cdktf's temporary folders; no launcher is needed there."""
-    monkeypatch.setenv(NO_INSTALL_ENV, "1")
-
-
 @pytest.fixture
 def stack() -> cdktf.TerraformStack:
     """An empty stack in a test app."""
@@ -348,24 +342,34 @@ def test_aliased_providers_serve_their_generations(stack: cdktf.TerraformStack) 
     assert resources["audit_app"]["provider"] == "accessanalyzer.audit"
 
 
-def test_synth_installs_the_launcher_and_lock_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """At synth the stack folder gets terraform.d/plugins/... and a .terraform.lock.hcl entry."""
-    monkeypatch.delenv(NO_INSTALL_ENV)
+def test_synth_installs_the_launcher_and_lock_entry(tmp_path: Path) -> None:
+    """Constructing writes no file; at synth the stack folder gets terraform.d/plugins/... and a lock entry."""
     app = cdktf.App(outdir=str(tmp_path))
     stack = cdktf.TerraformStack(app, "s")
     PolicyGenerations.from_directory(stack, ROOT / "specs")
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []  # cdktf itself makes the stacks folder
     app.synth()
     workdir = tmp_path / "stacks" / "s"
     assert list((workdir / "terraform.d" / "plugins").rglob("terraform-provider-accessanalyzer_v0.1.0"))
     assert PROVIDER_SOURCE in (workdir / ".terraform.lock.hcl").read_text()
 
 
-def test_launcher_is_installed_for_aliased_providers_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A stack whose generations all use aliased providers still gets the launcher."""
-    monkeypatch.delenv(NO_INSTALL_ENV)
-    stack = cdktf.TerraformStack(cdktf.App(outdir=str(tmp_path)), "s")
+def test_launcher_is_installed_for_aliased_providers_too(tmp_path: Path) -> None:
+    """A stack whose generations all use aliased providers still gets the launcher at synth."""
+    app = cdktf.App(outdir=str(tmp_path))
+    stack = cdktf.TerraformStack(app, "s")
     PolicyGeneration(stack, "app", **request(), provider=AccessAnalyzerProvider(stack, "eu", alias="eu"))
+    app.synth()
     assert list((tmp_path / "stacks" / "s" / "terraform.d" / "plugins").rglob("terraform-provider-accessanalyzer_*"))
+
+
+def test_no_install_env_skips_the_launcher(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """POLICYGEN_NO_INSTALL_PROVIDER=1 at synth leaves the stack folder without a launcher."""
+    monkeypatch.setenv(NO_INSTALL_ENV, "1")
+    app = cdktf.App(outdir=str(tmp_path))
+    PolicyGeneration(cdktf.TerraformStack(app, "s"), "app", **request())
+    app.synth()
+    assert not (tmp_path / "stacks" / "s" / "terraform.d").exists()
 
 
 def test_a_spec_changed_by_hand_is_checked_again() -> None:

@@ -59,6 +59,7 @@ class Framework:
     module: types.ModuleType
     _bound: dict[type, type] = field(default_factory=dict, repr=False)
     _producer: list[type] = field(default_factory=list, repr=False)
+    _aspect: list[type] = field(default_factory=list, repr=False)
 
     @property
     def name(self) -> str:
@@ -121,6 +122,23 @@ class Framework:
 
             self._producer.append(Producer)
         return self.module.Lazy.any_value(self._producer[0](produce))
+
+    def at_synth(self, stack: Any, action: Callable[[], None]) -> None:
+        """Run ``action`` each time ``stack`` is synthesized (an aspect), never when constructs are made."""
+        if not self._aspect:
+
+            @jsii.implements(self.module.IAspect)
+            class AtSynth:
+                def __init__(self, stack: Any, action: Callable[[], None]) -> None:
+                    self._stack = stack
+                    self._action = action
+
+                def visit(self, node: Any) -> None:  # called for every construct of the stack, once a synth
+                    if node is self._stack:  # jsii hands back the same Python object for the stack
+                        self._action()
+
+            self._aspect.append(AtSynth)
+        self.module.Aspects.of(stack).add(self._aspect[0](stack, action))
 
     def is_unresolved(self, value: Any) -> bool:
         """Whether ``value`` is a token (known only at apply)."""

@@ -86,8 +86,9 @@ class AccessAnalyzerProvider(AttributeSynthesis, FrameworkElement):
 def use_provider(scope: Construct, provider: AccessAnalyzerProvider | None) -> AccessAnalyzerProvider | None:
     """Make sure ``terraform`` finds the provider for a construct in ``scope``'s stack.
 
-    Installs the launcher into the stack's folder, and adds the default provider when the
-    construct is given none (``provider`` is None) and the stack has none yet. Returns ``provider``.
+    Arranges for the launcher to be installed into the stack's folder when the stack is
+    synthesized, and adds the default provider when the construct is given none (``provider`` is
+    None) and the stack has none yet. Returns ``provider``.
     Raises TypeError when ``provider`` belongs to the other framework than ``scope``.
     """
     framework = framework_of(scope)
@@ -130,14 +131,20 @@ def _remove_added_default(stack: Any) -> None:
 
 
 def _install_launcher(framework: Framework, stack: Any) -> None:
-    """Put the provider launcher, and its lock entry, in the stack's folder, where `terraform` runs.
+    """Put the provider launcher, and its lock entry, in the stack's folder when the stack is synthesized.
 
-    Both writes are idempotent, and every construct may ask: the first one of each stack installs.
-    Finding the folder takes four jsii round trips (~2 ms), too much to repeat for each of hundreds
-    of generations (bench/).
+    Constructing writes no file: the writes are an aspect of the stack, run at synth, into the
+    folder where `terraform` then runs (``<outdir>/stacks/<stack>``). Both writes are idempotent;
+    the aspect is added once per stack (finding the stack costs jsii round trips, bench/).
     """
     if os.environ.get(NO_INSTALL_ENV) == "1" or stack in _LAUNCHER_INSTALLED:
         return
-    workdir = framework.outdir(stack) / "stacks" / stack.node.id
-    lock_provider(workdir, install_provider(workdir / "terraform.d" / "plugins"))
     _LAUNCHER_INSTALLED.add(stack)
+
+    def install() -> None:
+        if os.environ.get(NO_INSTALL_ENV) == "1":
+            return
+        workdir = framework.outdir(stack) / "stacks" / stack.node.id
+        lock_provider(workdir, install_provider(workdir / "terraform.d" / "plugins"))
+
+    framework.at_synth(stack, install)
