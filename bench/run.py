@@ -31,12 +31,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (default 3)")
     parser.add_argument("--synth-sizes", default="1,10,100,500", help="generations per synth stack")
     parser.add_argument("--terraform-sizes", default="1,10,100,500", help="resources per plan/apply stack")
-    parser.add_argument("--scheduling", default="10,2", help="N generations, S seconds per job (default 10,2)")
+    parser.add_argument(
+        "--scheduling",
+        default="8,2",
+        help="N generations in one Region (and N/2 in each of two), S seconds per job (default 8,2)",
+    )
     parser.add_argument("--quick", action="store_true", help="sizes 1 and 10, one run: a smoke test")
     parser.add_argument("--out", type=Path, default=HERE, help="folder for the results (default bench/)")
     args = parser.parse_args(argv)
     if args.quick:
-        args.runs, args.synth_sizes, args.terraform_sizes, args.scheduling = 1, "1,10", "1,10", "3,1"
+        args.runs, args.synth_sizes, args.terraform_sizes, args.scheduling = 1, "1,10", "1,10", "4,1"
     synth_sizes = [int(n) for n in args.synth_sizes.split(",")]
     terraform_sizes = [int(n) for n in args.terraform_sizes.split(",")]
     sched_size, sched_seconds = args.scheduling.split(",")

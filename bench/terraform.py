@@ -5,6 +5,9 @@ removes the state, times ``terraform apply`` (every resource created), then ``te
 (a refresh of every resource that finds nothing to change: exit status 0 with
 ``-detailed-exitcode``). The provider is installed through a launcher whose interpreter is a small
 wrapper that counts its invocations, so each command's provider start-ups are counted, not guessed.
+The endpoint counts the requests it answers (``Emulator.requests``), so each command's service
+calls are counted too, by operation; it forgets its jobs before each run's apply, so that a plan
+lists exactly the stack's jobs, as an account's Region that runs only this stack would.
 """
 
 from __future__ import annotations
@@ -112,18 +115,25 @@ def measure(work: Path, sizes: list[int], runs: int) -> dict[str, Any]:
             }
             samples = {kind: {"apply": [], "plan": []} for kind in workdirs}
             launches: dict[str, list[int]] = {"apply": [], "plan": []}
+            calls: dict[str, list[dict[str, int]]] = {"apply": [], "plan": []}
             for _ in range(runs):
                 for kind, workdir in workdirs.items():  # in turns, so that load changes fall on both
                     workdir.reset()
+                    emulator.backend.reset()
                     for command, args in (("apply", APPLY), ("plan", PLAN)):
+                        before = emulator.requests.counts()
                         samples[kind][command].append(timed(args, workdir.path, workdir.env))
                         if kind == "policygen":
                             launches[command].append(workdir.launch_count())
+                            made = emulator.requests.counts() - before
+                            calls[command].append({operation or "-": n for operation, n in made.items()})
             rows.append(
                 {
                     "size": size,
                     **{command: {kind: summary(samples[kind][command]) for kind in workdirs} for command in launches},
                     "provider_launches": {command: sorted(set(counts)) for command, counts in launches.items()},
+                    # The calls of the last run (every run makes the same ones; retries would show here).
+                    "service_calls": {command: made[-1] for command, made in calls.items()},
                 }
             )
             for workdir in workdirs.values():

@@ -4,9 +4,11 @@ Writes synthetic CloudTrail logs of the specs' principals (the last seven days, 
 specs name), starts the endpoint on a free loopback port in this process with those logs, runs
 `cdktf deploy`, prints the stack outputs (one jobId per spec) and checks them against the jobs the
 endpoint recorded. Then, as a user would, it runs `policygen wait` and `policygen fetch` for each
-jobId and prints the generated policy, runs `cdktf destroy` and stops the endpoint. Everything it
-writes goes to a temporary folder: it never touches a real deployment's state or cdktf.out. Exit
-status 0 only when every step worked.
+jobId and prints the generated policy, and ends by checking each draft (`policygen check`, against
+the deliberately broader policy in force of specs/current-policies/<name>.json) and diffing it with
+that policy (`policygen diff`), printing both; then it runs `cdktf destroy` and stops the endpoint.
+Everything it writes goes to a temporary folder: it never touches a real deployment's state or
+cdktf.out. Exit status 0 only when every step worked (and every draft passed its check).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ JOB_SECONDS = float(os.environ.get("POLICYGEN_DEMO_JOB_SECONDS", "2"))
 POLICYGEN = Path(sys.executable).parent / "policygen"
 #: The project's Node.js (package.json pins it) and CLIs.
 NODE_BIN = ROOT / "node_modules" / ".bin"
+#: The policies in force the drafts are compared with, one per spec name (a subfolder: not read as specs).
+CURRENT_POLICIES = ROOT / "specs" / "current-policies"
 
 
 def demo_env(workdir: Path, endpoint: str) -> dict[str, str]:
@@ -65,6 +69,17 @@ def write_demo_logs(directory: Path, specs: list[Spec]) -> None:
         accounts.setdefault(spec.principal_arn.split(":")[4], []).append(spec.principal_arn)
     for account_id, principals in sorted(accounts.items()):
         write_sample_logs(directory, principal_arns=principals, account_id=account_id, regions=regions, days=7)
+
+
+def check_and_diff(job_ids: dict[str, str], policies: Path, env: dict[str, str]) -> bool:
+    """`policygen check` each draft and `policygen diff` it with its spec's policy in force; True when all passed."""
+    ok = True
+    for name, job_id in sorted(job_ids.items()):
+        current = CURRENT_POLICIES / f"{name}.json"
+        drafts = [str(path) for path in sorted(policies.glob(f"{job_id}-*.json"))]
+        ok = policygen("check", job_id, "--deny-actions", "--current", str(current), env=env) and ok
+        ok = policygen("diff", str(current), *drafts, env=env) and ok
+    return ok
 
 
 def show_policies(job_ids: dict[str, str], policies: Path, env: dict[str, str]) -> bool:
@@ -107,11 +122,12 @@ def main() -> int:
             for name, job_id in sorted(job_ids.items()):
                 print(f"  {name}: {job_id}")
             fetched = show_policies(job_ids, workdir / "policies", env)
+            checked = fetched and check_and_diff(job_ids, workdir / "policies", env)
             cdktf("destroy", "--auto-approve", "--output", outdir, env=env)
     if set(job_ids.values()) != recorded or len(recorded) != len(job_ids):
         print(f"demo: outputs {sorted(job_ids.values())} differ from the endpoint's jobs {sorted(recorded)}")
         return 1
-    if not fetched:
+    if not (fetched and checked):
         return 1
     print(f"\nDemo complete: {len(job_ids)} policy generation(s) started, one job each; all destroyed.")
     return 0

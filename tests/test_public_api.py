@@ -12,6 +12,7 @@ PUBLIC = {
     "AccessAnalyzerServiceRole",
     "DeployerPolicy",
     "GeneratedPolicy",
+    "PolicyCheck",
     "PolicyGeneration",
     "PolicyGenerations",
     "PolicygenError",

@@ -286,7 +286,15 @@ def test_several_starts_count_against_the_regions_quota() -> None:
     quota = next(w for w in review.warnings if w.code == "daily_quota")
     assert "starts 3 policy generations in us-east-1, of the 50 a day" in quota.message
     assert "exceeds" not in quota.message
-    assert [r.to_dict() for r in review.regions] == [{"region": "us-east-1", "jobs_started": 3, "daily_quota": 50}]
+    assert [r.to_dict() for r in review.regions] == [
+        {
+            "region": "us-east-1",
+            "jobs_started": 3,
+            "daily_quota": 50,
+            "estimated_apply_seconds": 300,
+            "estimated_ready_seconds": 450,
+        }
+    ]
 
 
 def test_starts_beyond_a_low_quota_region_say_the_apply_fails() -> None:
@@ -341,6 +349,76 @@ def test_wait_for_completion_adds_the_last_job_to_the_apply() -> None:
     """With wait_for_completion the apply also waits for the last job."""
     review = review_plan(plan(*creates(3, wait_for_completion=True), region="us-east-1"))
     assert review.estimated_apply_seconds == 450
+
+
+def _two_regions(west: int, east: int, **values: Any) -> dict[str, Any]:
+    """A plan creating ``west`` generations through a us-west-2 provider and ``east`` through a us-east-1 one."""
+    providers = {
+        "accessanalyzer": {"name": "accessanalyzer", "expressions": {"region": {"constant_value": "us-east-1"}}},
+        "accessanalyzer.west": {"name": "accessanalyzer", "expressions": {"region": {"constant_value": "us-west-2"}}},
+    }
+    changes = [change(f"w{i}", ["create"], after=planned(**values)) for i in range(west)]
+    changes += [change(f"e{i}", ["create"], after=planned(**values)) for i in range(east)]
+    return plan(*changes, providers=providers, provider_of={f"w{i}": "accessanalyzer.west" for i in range(west)})
+
+
+def test_regions_run_side_by_side_one_at_a_time_in_each() -> None:
+    """3 jobs in us-west-2 and 2 in us-east-1: one warning per Region, and the apply lasts as long as the busiest."""
+    review = review_plan(_two_regions(3, 2))
+    warnings = [w.message for w in review.warnings if w.code == "one_at_a_time"]
+    assert len(warnings) == 2
+    east, west = warnings  # Regions in name order
+    assert "so the 2 jobs in us-east-1 run one after another: expect them to hold the apply about 2.5 min" in east
+    assert "so the 3 jobs in us-west-2 run one after another: expect them to hold the apply about 5 min" in west
+    assert "while the other Regions' jobs run side by side" in west
+    assert (review.estimated_apply_seconds, review.estimated_ready_seconds) == (300, 450)
+    assert [(r.region, r.estimated_apply_seconds, r.estimated_ready_seconds) for r in review.regions] == [
+        ("us-east-1", 150, 300),
+        ("us-west-2", 300, 450),
+    ]
+    markdown = to_markdown(review)
+    assert "2 in us-east-1 (of 50 a day), 3 in us-west-2 (of 50 a day). The 2 Regions run side by side" in markdown
+    assert "Expected apply time about **5 min**, every policy ready about **7.5 min**" in markdown
+
+
+def test_one_job_in_each_of_two_regions_needs_no_wait() -> None:
+    """One job per Region: nothing runs one after another, and every policy is ready after one job."""
+    review = review_plan(_two_regions(1, 1))
+    assert [w.code for w in review.warnings] == []
+    assert (review.estimated_apply_seconds, review.estimated_ready_seconds) == (0, 150)
+    assert (
+        "The 2 Regions run side by side, one job at a time in each. Every policy should be ready about **2.5 min** "
+        "after the apply starts; the apply does not wait."
+    ) in to_markdown(review)
+
+
+def test_wait_for_completion_counts_per_region() -> None:
+    """With wait_for_completion the apply waits for each Region's last job: 2 jobs in each, side by side."""
+    review = review_plan(_two_regions(2, 2, wait_for_completion=True))
+    assert (review.estimated_apply_seconds, review.estimated_ready_seconds) == (300, 300)
+
+
+def test_jobs_of_an_unknown_region_are_counted_as_one_region() -> None:
+    """Without a Region in the plan, the one-at-a-time warning says "unknown Region" and counts them together."""
+    review = review_plan(plan(*creates(3)))
+    (warning,) = [w.message for w in review.warnings if w.code == "one_at_a_time"]
+    assert "the 3 jobs in an unknown Region (the plan does not name it; counted as one Region)" in warning
+    assert "expect the apply to take about 5 min" in warning
+    assert "3 in an unknown Region (the plan does not name it)" in to_markdown(review)
+
+
+def test_an_unknown_region_beside_a_known_one() -> None:
+    """A provider with a Region and one without: two groups, named us-west-2 and the unknown Region."""
+    providers = {
+        "accessanalyzer": {"name": "accessanalyzer", "expressions": {}},
+        "accessanalyzer.west": {"name": "accessanalyzer", "expressions": {"region": {"constant_value": "us-west-2"}}},
+    }
+    west = {"g0": "accessanalyzer.west", "g1": "accessanalyzer.west"}
+    document = plan(*creates(4), providers=providers, provider_of=west)
+    review = review_plan(document)
+    assert [(r.region, r.jobs_started) for r in review.regions] == [(None, 2), ("us-west-2", 2)]
+    messages = [w.message for w in review.warnings if w.code == "one_at_a_time"]
+    assert [("unknown Region" in m, "us-west-2" in m) for m in messages] == [(True, False), (False, True)]
 
 
 # --- the JSON document -----------------------------------------------------------------------------
@@ -445,7 +523,15 @@ def test_cli_review_reads_stdin_and_prints_json(
     monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(plan(*creates(1)))))
     assert main(["review", "-", "--format", "json", "--region", "me-south-1"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["regions"] == [{"region": "me-south-1", "jobs_started": 1, "daily_quota": 5}]
+    assert data["regions"] == [
+        {
+            "region": "me-south-1",
+            "jobs_started": 1,
+            "daily_quota": 5,
+            "estimated_apply_seconds": 0,
+            "estimated_ready_seconds": 150,
+        }
+    ]
 
 
 def test_cli_review_of_a_missing_file_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -495,7 +581,8 @@ def test_review_of_a_real_plan_of_the_example_specs(
     assert f"- **Principal:** `arn:aws:iam::{ACCOUNT}:user/ci-deployer`" in text
     assert f"- **Trail:** `{TRAIL}`: all Regions" in text
     assert "- **Window:** last 7 days: " in text
-    assert "the 2 jobs run one after another" in text
+    # The stack's provider sets no Region (it comes from AWS_REGION at apply): one unknown Region.
+    assert "the 2 jobs in an unknown Region (the plan does not name it; counted as one Region) run one after" in text
 
 
 @pytest.mark.e2e

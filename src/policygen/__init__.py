@@ -17,6 +17,7 @@ _EXPORTS = {
     "PolicyGenerations": "policygen.constructs",
     "AccessAnalyzerProvider": "policygen.constructs",
     "GeneratedPolicy": "policygen.constructs",
+    "PolicyCheck": "policygen.constructs",
     "TrailSpec": "policygen.constructs",
     "AccessAnalyzerServiceRole": "policygen.constructs.iam",
     "DeployerPolicy": "policygen.constructs.iam",
@@ -36,6 +37,7 @@ __all__ = [
     "AccessAnalyzerServiceRole",
     "DeployerPolicy",
     "GeneratedPolicy",
+    "PolicyCheck",
     "PolicyGeneration",
     "PolicyGenerations",
     "PolicygenError",
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
     from policygen.constructs import (
         AccessAnalyzerProvider,
         GeneratedPolicy,
+        PolicyCheck,
         PolicyGeneration,
         PolicyGenerations,
         TrailSpec,

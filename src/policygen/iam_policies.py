@@ -24,6 +24,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from policygen.spec.arns import parse_arn
+
 #: The IAM policy language version every document uses.
 POLICY_VERSION = "2012-10-17"
 #: The service principal that assumes the access role.
@@ -45,7 +47,6 @@ Statement = dict[str, Any]
 
 _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 _ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
-_ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):(?P<account>[0-9]*):")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,576}$")
 _ROLE_NAME = re.compile(r"^[\w+=,.@/-]{1,576}$")
 
@@ -314,10 +315,8 @@ def log_folder(*, account_id: str, organization_id: str | None = None, log_prefi
 
 def region_of_arn(arn: str) -> str | None:
     """The Region field of a literal ARN; None for a reference or an ARN without one."""
-    if is_reference(arn):
-        return None
-    match = _ARN.match(arn)
-    return (match["region"] or None) if match else None
+    parts = None if is_reference(arn) else parse_arn(arn)
+    return (parts.region or None) if parts is not None else None
 
 
 def _role_arn(entry: str, account_id: str | None, partition: str) -> str:
@@ -328,13 +327,14 @@ def _role_arn(entry: str, account_id: str | None, partition: str) -> str:
             f"access role {entry!r} has a wildcard; iam:PassRole must name each role. List the roles' ARNs."
         )
     if entry.startswith("arn:"):
-        if not _ROLE_ARN.match(entry):
+        arn = parse_arn(entry)
+        if arn is None or not _ROLE_ARN.match(entry):
             raise ValueError(
                 f"access role {entry!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)."
             )
-        if account_id is not None and entry.split(":")[4] != account_id:
+        if account_id is not None and arn.account != account_id:
             raise ValueError(
-                f"access role {entry!r} is in account {entry.split(':')[4]}, not account_id {account_id}; "
+                f"access role {entry!r} is in account {arn.account}, not account_id {account_id}; "
                 "Access Analyzer can only use access roles of the account that starts the generation."
             )
         return entry
@@ -365,8 +365,14 @@ def _check_trail_arns(trail_arns: Sequence[str] | None) -> list[str]:
     for arn in trail_arns:
         if is_reference(arn):
             continue
-        match = _ARN.match(arn)
-        if not match or match["service"] != "cloudtrail" or ":trail/" not in arn or "*" in arn:
+        parts = parse_arn(arn)
+        if (
+            parts is None
+            or not parts.partition.startswith("aws")
+            or parts.service != "cloudtrail"
+            or not parts.resource.startswith("trail/")
+            or "*" in arn
+        ):
             raise ValueError(
                 f"trail ARN {arn!r} is not a CloudTrail trail ARN "
                 "(arn:aws:cloudtrail:<region>:<account>:trail/<name>, without wildcards)."

@@ -11,10 +11,13 @@ when it is still in progress) or updates, with the warnings a reviewer should se
   management or a delegated account), or the trail name has a word starting with ``org`` (``org``,
   ``org-trail``, ``OrganizationTrail``; a bare substring would also match ``forge`` or ``georgia``).
 * ``daily_quota``: two or more jobs started in one Region by one apply, against the daily quota of
-  :data:`DAILY_QUOTA` (:data:`LOW_QUOTA` in :data:`LOW_QUOTA_REGIONS`); the Region comes from the
+  :data:`DAILY_QUOTA` (:data:`LOW_DAILY_QUOTA` in :data:`LOW_DAILY_QUOTA_REGIONS`, all from
+  :mod:`policygen.service_limits`); the Region comes from the
   provider configuration in the plan, else from ``--region``, else it is reported as unknown.
-* ``one_at_a_time``: two or more jobs run one after another; the expected duration assumes
-  :data:`SECONDS_PER_JOB` per job.
+* ``one_at_a_time``: two or more jobs in one Region run one after another (one warning per
+  Region); jobs of different Regions run side by side, so the apply lasts as long as its busiest
+  Region. The expected duration assumes :data:`SECONDS_PER_JOB` per job. Jobs whose Region the
+  plan does not show are counted as one "unknown Region", which can only overstate the wait.
 * ``cancels_running_job``: a replace or delete cancels a job that was in progress at plan time.
 
 :func:`review_plan` builds a :class:`Review`; :meth:`Review.to_dict` is the ``--format json``
@@ -33,21 +36,28 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from policygen._names import GENERATED_POLICY_TYPE, POLICY_CHECK_TYPE
 from policygen.errors import BinaryPlanError, PolicygenError
+from policygen.service_limits import (
+    DAILY_QUOTA,
+    LOW_DAILY_QUOTA,
+    LOW_DAILY_QUOTA_REGIONS,
+    MAX_IN_PROGRESS,
+    MAX_LOG_FILES,
+    MAX_LOG_GB,
+    MAX_WINDOW_DAYS,
+)
+from policygen.service_limits import daily_quota as daily_quota_of
+from policygen.spec.arns import parse_arn
+from policygen.timestamps import parse_time
 
 RESOURCE_TYPE = "accessanalyzer_policy_generation"
 
 #: Version of the ``--format json`` document; raised only when a field changes meaning or goes away.
 REVIEW_FORMAT = 1
 
-#: Windows of this many days or more are flagged: the service allows at most 90.
+#: Windows of this many days or more are flagged: near the service's :data:`MAX_WINDOW_DAYS`.
 NEAR_LIMIT_DAYS = 80
-MAX_WINDOW_DAYS = 90
-
-#: Policy generations per account and Region per day (cancelled ones counted); not adjustable.
-DAILY_QUOTA = 50
-LOW_QUOTA = 5
-LOW_QUOTA_REGIONS = frozenset({"af-south-1", "ap-east-1", "ap-southeast-3", "eu-south-1", "me-south-1"})
 
 #: Expected duration of one job. AWS's CLI example job (about two days of logs) took about
 #: 2 min 20 s; real jobs take longer as they read more log files. Rounded up to 2.5 min.
@@ -176,21 +186,42 @@ class GenerationChange:
 
 @dataclass(frozen=True)
 class RegionQuota:
-    """The jobs one apply starts in one Region (None: unknown), against that Region's daily quota."""
+    """The jobs one apply starts in one Region (None: unknown), against that Region's daily quota.
+
+    They run one after another, so they alone decide how long the Region takes (:attr:`estimated_apply_seconds`).
+    """
 
     region: str | None
     jobs_started: int
+    #: True when one of the Region's generations waits for its job (``wait_for_completion``).
+    waits_for_completion: bool = False
+
+    @property
+    def estimated_apply_seconds(self) -> int:
+        """How long the apply takes for this Region's jobs (see :func:`estimated_seconds`)."""
+        return _one_region_seconds(self.jobs_started, self.waits_for_completion)[0]
+
+    @property
+    def estimated_ready_seconds(self) -> int:
+        """Time from the start of the apply until this Region's last job has finished."""
+        return _one_region_seconds(self.jobs_started, self.waits_for_completion)[1]
 
     @property
     def daily_quota(self) -> int | None:
         """50, or 5 in the Regions with the lower quota; None when the Region is unknown."""
         if self.region is None:
             return None
-        return LOW_QUOTA if self.region in LOW_QUOTA_REGIONS else DAILY_QUOTA
+        return daily_quota_of(self.region)
 
     def to_dict(self) -> dict[str, Any]:
         """The Region's count as a JSON-ready mapping."""
-        return {"region": self.region, "jobs_started": self.jobs_started, "daily_quota": self.daily_quota}
+        return {
+            "region": self.region,
+            "jobs_started": self.jobs_started,
+            "daily_quota": self.daily_quota,
+            "estimated_apply_seconds": self.estimated_apply_seconds,
+            "estimated_ready_seconds": self.estimated_ready_seconds,
+        }
 
 
 @dataclass(frozen=True)
@@ -202,6 +233,8 @@ class Review:
     generations: tuple[GenerationChange, ...]
     regions: tuple[RegionQuota, ...]
     warnings: tuple[ReviewWarning, ...] = field(default=())
+    #: The generated policies and policy checks the plan reads (see :class:`PolicyRead`).
+    policy_reads: tuple[PolicyRead, ...] = field(default=())
 
     @property
     def jobs_started(self) -> int:
@@ -244,21 +277,28 @@ class Review:
             "regions": [r.to_dict() for r in self.regions],
             "generations": [g.to_dict() for g in self.generations],
             "warnings": [w.to_dict() for w in self.warnings],
+            # Only for plans that read them, so that the document of every other plan stays as it was.
+            **({"policy_reads": [r.to_dict() for r in self.policy_reads]} if self.policy_reads else {}),
         }
 
 
 def estimated_seconds(generations: Sequence[GenerationChange]) -> tuple[int, int]:
     """(apply, ready): expected seconds until the apply returns, and until every new job has finished.
 
-    Jobs run one at a time, and each start waits for the previous job to finish, so the apply lasts
-    about one job less than the jobs themselves: the last job runs after the apply returns, unless a
-    generation waits for completion (``wait_for_completion``).
+    Jobs run one at a time per account and Region, and each start waits for the previous job of its
+    Region to finish, so a Region lasts about one job less than its jobs: its last job runs after
+    the apply returns, unless one of its generations waits for completion (``wait_for_completion``).
+    Regions run side by side: the apply takes as long as the longest of them.
     """
-    started = [g for g in generations if g.starts_job]
+    estimates = [(q.estimated_apply_seconds, q.estimated_ready_seconds) for q in _quotas(list(generations))]
+    return max((a for a, _ in estimates), default=0), max((r for _, r in estimates), default=0)
+
+
+def _one_region_seconds(started: int, waits: bool) -> tuple[int, int]:
+    """(apply, ready) seconds of ``started`` jobs in one Region, run one after another."""
     if not started:
         return 0, 0
-    waits = any(g.waits_for_completion for g in started)
-    return SECONDS_PER_JOB * (len(started) if waits else len(started) - 1), SECONDS_PER_JOB * len(started)
+    return SECONDS_PER_JOB * (started if waits else started - 1), SECONDS_PER_JOB * started
 
 
 #: The first bytes of a zip archive, which is what ``terraform plan -out=PLANFILE`` writes.
@@ -385,14 +425,6 @@ def _expect_strings(value: Any, where: str) -> None:
         _expect(item, f"{where}[{index}]", "string", required=True)
 
 
-def _moment(value: Any) -> datetime | None:
-    """A string the review reads as a timestamp, parsed (as ``_parse_time`` does); None otherwise."""
-    try:
-        return datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
 def _check_window_times(values: dict[str, Any], where: str, timestamp: Any) -> None:
     """The window's times must be comparable with what the review subtracts them from.
 
@@ -400,7 +432,7 @@ def _check_window_times(values: dict[str, Any], where: str, timestamp: Any) -> N
     a time without a zone cannot be subtracted from one with a zone (Terraform writes RFC 3339
     times, which have one).
     """
-    start, end, stamp = _moment(values.get("start_time")), _moment(values.get("end_time")), _moment(timestamp)
+    start, end, stamp = parse_time(values.get("start_time")), parse_time(values.get("end_time")), parse_time(timestamp)
     other, other_where = (end, f"{where}.end_time") if end is not None else (stamp, "timestamp")
     if start is not None and other is not None and (start.tzinfo is None) != (other.tzinfo is None):
         naive = f"{where}.start_time" if start.tzinfo is None else other_where
@@ -434,6 +466,7 @@ def _check_plan(plan: dict[str, Any]) -> None:
         _expect(region.get("constant_value"), f"{where}.expressions.region.constant_value", "string")
         _expect_strings(region.get("references"), f"{where}.expressions.region.references")
     _check_module(configuration.get("root_module"), "configuration.root_module", 0)
+    _check_policy_reads(plan)
 
 
 def _check_change(body: dict[str, Any], where: str) -> None:
@@ -480,7 +513,7 @@ def review_plan(plan: dict[str, Any], *, region: str | None = None) -> Review:
     ``region`` is used for generations whose provider configuration in the plan sets no Region
     (it then comes from ``AWS_REGION`` or the profile when Terraform runs).
     """
-    timestamp = _parse_time(plan.get("timestamp"))
+    timestamp = parse_time(plan.get("timestamp"))
     regions = _provider_regions(plan.get("configuration") or {})
     generations: list[GenerationChange] = []
     for change in plan.get("resource_changes") or []:
@@ -502,6 +535,7 @@ def review_plan(plan: dict[str, Any], *, region: str | None = None) -> Review:
         generations=tuple(generations),
         regions=tuple(quotas),
         warnings=tuple(warnings),
+        policy_reads=_policy_reads(plan),
     )
 
 
@@ -551,7 +585,7 @@ def _trail(value: dict[str, Any]) -> TrailChange:
 
 def _window(values: dict[str, Any], unknown: dict[str, Any], timestamp: datetime | None) -> Window:
     start, end, lookback = values.get("start_time"), values.get("end_time"), values.get("lookback_days")
-    start_at, end_at = _parse_time(start), _parse_time(end)
+    start_at, end_at = parse_time(start), parse_time(end)
     if lookback is not None and (start is None or unknown.get("start_time") is True):
         if end_at is not None:
             return Window(None, end, lookback, float(lookback), True, f"{lookback} days before {end}")
@@ -608,11 +642,15 @@ def _region(configured: tuple[str | None, str] | None, fallback: str | None) -> 
 
 
 def _quotas(generations: list[GenerationChange]) -> list[RegionQuota]:
+    """The jobs started per Region (None: the unknown Region), ordered by Region name, the unknown first."""
     counts: dict[str | None, int] = {}
+    waits: dict[str | None, bool] = {}
     for generation in generations:
         if generation.starts_job:
             counts[generation.region] = counts.get(generation.region, 0) + 1
-    return [RegionQuota(region, n) for region, n in sorted(counts.items(), key=lambda item: item[0] or "")]
+            waits[generation.region] = waits.get(generation.region, False) or generation.waits_for_completion
+    ordered = sorted(counts.items(), key=lambda item: item[0] or "")
+    return [RegionQuota(region, n, waits[region]) for region, n in ordered]
 
 
 def _generation_warnings(generation: GenerationChange) -> list[ReviewWarning]:
@@ -622,7 +660,7 @@ def _generation_warnings(generation: GenerationChange) -> list[ReviewWarning]:
     if generation.starts_job and window is not None and window.days is not None and window.days >= NEAR_LIMIT_DAYS:
         message = (
             f"The window is {_number(window.days)} days, near the {MAX_WINDOW_DAYS}-day maximum: the job reads "
-            "every log file of the window, so it takes longer and is closer to the 100,000-file limit."
+            f"every log file of the window, so it takes longer and is closer to the {MAX_LOG_FILES:,}-file limit."
         )
         if window.end_time is None and not window.resolved_at_apply:
             message += (
@@ -638,9 +676,9 @@ def _generation_warnings(generation: GenerationChange) -> list[ReviewWarning]:
                     ReviewWarning(
                         "organization_trail_all_regions",
                         f"{trail.cloud_trail_arn} looks like an organisation trail ({reason}) and is read in "
-                        "all Regions: one generation reads at most 100,000 log files and 25 GB, and the job "
-                        "fails with SERVICE_QUOTA_EXCEEDED_ERROR beyond that. List the Regions the principal "
-                        "uses instead, or shorten the window.",
+                        f"all Regions: one generation reads at most {MAX_LOG_FILES:,} log files and {MAX_LOG_GB} GB, "
+                        "and the job fails with SERVICE_QUOTA_EXCEEDED_ERROR beyond that. List the Regions the "
+                        "principal uses instead, or shorten the window.",
                         address,
                     )
                 )
@@ -657,12 +695,11 @@ def _generation_warnings(generation: GenerationChange) -> list[ReviewWarning]:
 
 
 def _organization_trail_reason(trail: TrailChange, principal_arn: str | None) -> str | None:
-    parts = (trail.cloud_trail_arn or "").split(":", 5)
-    if len(parts) < 6:
+    trail_arn, principal = parse_arn(trail.cloud_trail_arn), parse_arn(principal_arn)
+    if trail_arn is None:
         return None
-    trail_account, trail_name = parts[4], parts[5].rsplit("/", 1)[-1]
-    principal_parts = (principal_arn or "").split(":")
-    principal_account = principal_parts[4] if len(principal_parts) > 4 else ""
+    trail_account, trail_name = trail_arn.account, trail_arn.resource.rsplit("/", 1)[-1]
+    principal_account = principal.account if principal is not None else ""
     if principal_account and trail_account and principal_account != trail_account:
         return f"its account {trail_account} is not the principal's account {principal_account}"
     if _ORG_WORD.search(trail_name):
@@ -678,12 +715,12 @@ def _plan_warnings(generations: list[GenerationChange], quotas: list[RegionQuota
         if quota.daily_quota is None:
             message = (
                 f"This apply starts {quota.jobs_started} policy generations in a Region the plan does not "
-                f"name: Access Analyzer allows {DAILY_QUOTA} a day per account and Region, or {LOW_QUOTA} in "
-                f"{', '.join(sorted(LOW_QUOTA_REGIONS))}, cancelled ones included. Set the provider's `region` "
-                "(or pass --region) to check."
+                f"name: Access Analyzer allows {DAILY_QUOTA} a day per account and Region, or {LOW_DAILY_QUOTA} "
+                f"in {', '.join(sorted(LOW_DAILY_QUOTA_REGIONS))}, cancelled ones included. Set the provider's "
+                "`region` (or pass --region) to check."
             )
-            if quota.jobs_started > LOW_QUOTA:
-                message += f" In a {LOW_QUOTA}-a-day Region this apply would fail."
+            if quota.jobs_started > LOW_DAILY_QUOTA:
+                message += f" In a {LOW_DAILY_QUOTA}-a-day Region this apply would fail."
         else:
             message = (
                 f"This apply starts {quota.jobs_started} policy generations in {quota.region}, of the "
@@ -693,16 +730,28 @@ def _plan_warnings(generations: list[GenerationChange], quotas: list[RegionQuota
             if quota.jobs_started > quota.daily_quota:
                 message += f" It exceeds the quota: starts after the {quota.daily_quota}th will fail."
         warnings.append(ReviewWarning("daily_quota", message))
-    started = sum(g.starts_job for g in generations)
-    if started >= 2:
-        apply_seconds, ready_seconds = estimated_seconds(generations)
+    side_by_side = len(quotas) > 1
+    for quota in quotas:
+        if quota.jobs_started <= MAX_IN_PROGRESS:
+            continue
+        where = quota.region or "an unknown Region (the plan does not name it; counted as one Region)"
+        if side_by_side:
+            expect = (
+                f"expect them to hold the apply about {_minutes(quota.estimated_apply_seconds)} and its policies to "
+                f"be ready about {_minutes(quota.estimated_ready_seconds)} after the apply starts, while the other "
+                "Regions' jobs run side by side"
+            )
+        else:
+            expect = (
+                f"expect the apply to take about {_minutes(quota.estimated_apply_seconds)} and every policy to be "
+                f"ready about {_minutes(quota.estimated_ready_seconds)} after it starts"
+            )
         warnings.append(
             ReviewWarning(
                 "one_at_a_time",
-                f"Access Analyzer runs one generation at a time per account and Region, so the {started} jobs "
-                f"run one after another: expect the apply to take about {_minutes(apply_seconds)} "
-                f"and every policy to be ready about {_minutes(ready_seconds)} after it starts "
-                f"(~{_minutes(SECONDS_PER_JOB)} per job; longer windows and busier trails take longer).",
+                f"Access Analyzer runs one generation at a time per account and Region, so the {quota.jobs_started} "
+                f"jobs in {where} run one after another: {expect} (~{_minutes(SECONDS_PER_JOB)} per job; longer "
+                "windows and busier trails take longer).",
             )
         )
     return warnings
@@ -713,21 +762,30 @@ def to_markdown(review: Review) -> str:
     lines = [f"### Access Analyzer policy generation: {_headline(review)}", ""]
     if not review.generations:
         lines.append("This plan changes no `accessanalyzer_policy_generation` resources.")
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines + _markdown_policy_reads(review)) + "\n"
     if review.jobs_started:
         started = ", ".join(
             f"{q.jobs_started} in {q.region}" + (f" (of {q.daily_quota} a day)" if q.daily_quota else "")
             if q.region
-            else f"{q.jobs_started} in a Region the plan does not name"
+            else f"{q.jobs_started} in an unknown Region (the plan does not name it)"
             for q in review.regions
         )
-        timing = (
-            f" Expected apply time about **{_minutes(review.estimated_apply_seconds)}**, every policy ready about "
-            f"**{_minutes(review.estimated_ready_seconds)}** after the apply starts (see the warnings)."
-            if review.jobs_started > 1
-            else f" The policy should be ready about **{_minutes(SECONDS_PER_JOB)}** after the apply starts"
-            + (" (the apply waits for it)." if review.estimated_apply_seconds else "; the apply does not wait.")
+        order = (
+            f" The {len(review.regions)} Regions run side by side, one job at a time in each."
+            if len(review.regions) > 1
+            else ""
         )
+        if max(q.jobs_started for q in review.regions) > 1:
+            timing = (
+                f"{order} Expected apply time about **{_minutes(review.estimated_apply_seconds)}**, every policy "
+                f"ready about **{_minutes(review.estimated_ready_seconds)}** after the apply starts (see the warnings)."
+            )
+        else:  # one job per Region: each starts at once
+            subject = "The policy" if review.jobs_started == 1 else "Every policy"
+            timing = (
+                f"{order} {subject} should be ready about **{_minutes(SECONDS_PER_JOB)}** after the apply starts"
+                + (" (the apply waits for it)." if review.estimated_apply_seconds else "; the apply does not wait.")
+            )
         lines.append(f"Applying starts **{review.jobs_started}** job(s): {started}.{timing}")
         lines.append("")
     plan_wide = [w for w in review.warnings if w.address is None]
@@ -738,7 +796,7 @@ def to_markdown(review: Review) -> str:
         lines.append("")
     for generation in review.generations:
         lines += _markdown_generation(generation)
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return "\n".join(["\n".join(lines).rstrip("\n"), *_markdown_policy_reads(review)]) + "\n"
 
 
 def _headline(review: Review) -> str:
@@ -794,15 +852,6 @@ def _code(value: str | None) -> str:
     return f"`{value}`" if value else "(known after apply)"
 
 
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
 def _days(delta: timedelta) -> float:
     return round(float(delta.total_seconds()) / 86400, 1)
 
@@ -816,3 +865,190 @@ def _minutes(seconds: int) -> str:
         return f"{seconds} s"
     minutes = seconds / 60
     return f"{minutes:g} min" if minutes < 60 else f"{minutes / 60:.1f} h"
+
+
+# ---- Generated policies and policy checks the plan reads (issue 16) -------------------------------
+# Data sources are read at plan time when their inputs are known: their values are then in the
+# plan's prior_state. One whose inputs wait for apply (a job not started yet) is a "read" in
+# resource_changes, with nothing known. The review shows what the plan has; it calls no service.
+
+_POLICY_READS = (GENERATED_POLICY_TYPE, POLICY_CHECK_TYPE)
+
+
+@dataclass(frozen=True)
+class PolicyRead:
+    """A generated policy or a policy check the plan reads, with what the plan knows of it.
+
+    For ``accessanalyzer_policy_check``: ``result``, ``message``, ``findings`` (``finding_type``,
+    ``issue_code``, ``location``, ``details``), ``new_access``, ``granted_denied_actions``, and
+    ``diff``, the action-by-action comparison of its ``reference`` with its ``policy`` (offline, as
+    ``policygen diff`` makes it; None without a reference). For ``accessanalyzer_generated_policy``:
+    ``job_id``, ``status``, ``documents`` and ``actions`` (how many the draft allows). ``known`` is
+    False for a read that waits for apply; nothing else is known then.
+    """
+
+    address: str
+    data_source: str
+    known: bool
+    result: str | None = None
+    message: str | None = None
+    findings: tuple[dict[str, Any], ...] = ()
+    new_access: bool | None = None
+    granted_denied_actions: bool | None = None
+    diff: dict[str, Any] | None = None
+    job_id: str | None = None
+    status: str | None = None
+    documents: int | None = None
+    actions: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The read as a JSON-ready mapping (only the members of its data source)."""
+        common = {"address": self.address, "data_source": self.data_source, "known": self.known}
+        if self.data_source == GENERATED_POLICY_TYPE:
+            return {**common, "job_id": self.job_id, "status": self.status, "documents": self.documents,
+                    "actions": self.actions}  # fmt: skip
+        return {
+            **common,
+            "result": self.result,
+            "message": self.message,
+            "findings": list(self.findings),
+            "new_access": self.new_access,
+            "granted_denied_actions": self.granted_denied_actions,
+            "diff": self.diff,
+        }
+
+
+def _policy_reads(plan: dict[str, Any]) -> tuple[PolicyRead, ...]:
+    """Every generated policy and policy check of the plan: read at plan time, or waiting for apply."""
+    reads: dict[str, PolicyRead] = {}
+    prior = ((plan.get("prior_state") or {}).get("values") or {}).get("root_module") or {}
+    for resource in _data_resources(prior, 0):
+        reads[resource["address"]] = _read(resource)
+    for change in plan.get("resource_changes") or []:
+        deferred = (change.get("change") or {}).get("actions") == ["read"]
+        if change.get("mode") == "data" and change.get("type") in _POLICY_READS and deferred:
+            reads[change["address"]] = PolicyRead(change["address"], change["type"], known=False)
+    return tuple(reads[address] for address in sorted(reads))
+
+
+def _data_resources(module: dict[str, Any], depth: int) -> list[dict[str, Any]]:
+    found = [r for r in module.get("resources") or [] if r.get("mode") == "data" and r.get("type") in _POLICY_READS]
+    if depth < MAX_MODULE_DEPTH:
+        for child in module.get("child_modules") or []:
+            found += _data_resources(child, depth + 1)
+    return found
+
+
+def _read(resource: dict[str, Any]) -> PolicyRead:
+    values: dict[str, Any] = resource.get("values") or {}
+    address, data_source = resource["address"], resource["type"]
+    if data_source == GENERATED_POLICY_TYPE:
+        documents = values.get("policies") or []
+        return PolicyRead(
+            address, data_source, known=True, job_id=values.get("job_id"), status=values.get("status"),
+            documents=len(documents), actions=_action_count(documents),
+        )  # fmt: skip
+    diff = None
+    if values.get("reference") and values.get("policy"):
+        from policygen.policy import PolicyDocumentError, diff_policies
+
+        try:
+            diff = diff_policies(values["reference"], values["policy"], current_name="reference", draft_name="policy")
+        except PolicyDocumentError:
+            diff = None  # the check's own findings say what is wrong with it
+    return PolicyRead(
+        address,
+        data_source,
+        known=True,
+        result=values.get("result"),
+        message=values.get("message"),
+        findings=tuple(
+            {key: f.get(key) for key in ("finding_type", "issue_code", "location", "details")}
+            for f in values.get("findings") or []
+        ),
+        new_access=values.get("new_access"),
+        granted_denied_actions=values.get("granted_denied_actions"),
+        diff=None if diff is None else diff.to_dict(),
+    )
+
+
+def _action_count(documents: Sequence[str]) -> int | None:
+    """How many actions a draft's documents allow together (None when one is not a policy)."""
+    from policygen.policy import PolicyDocumentError, get_catalog, parse_policy
+    from policygen.policy.grants import effective_actions
+
+    try:
+        return len(effective_actions([parse_policy(d) for d in documents], get_catalog()))
+    except PolicyDocumentError:
+        return None
+
+
+def _check_policy_reads(plan: dict[str, Any]) -> None:
+    """The JSON types of what :func:`_policy_reads` reads (called by :func:`_check_plan`)."""
+    prior = _expect(plan.get("prior_state"), "prior_state", "object") or {}
+    values = _expect(prior.get("values"), "prior_state.values", "object") or {}
+    _check_data_module(values.get("root_module"), "prior_state.values.root_module", 0)
+    for index, change in enumerate(plan.get("resource_changes") or []):
+        if change.get("mode") == "data" and change.get("type") in _POLICY_READS:
+            where = f"resource_changes[{index}]"
+            _expect(change.get("address"), f"{where}.address", "string", required=True)
+            body = _expect(change.get("change"), f"{where}.change", "object") or {}
+            _expect_strings(body.get("actions"), f"{where}.change.actions")
+
+
+def _check_data_module(module: Any, where: str, depth: int) -> None:
+    module = _expect(module, where, "object") or {}
+    for index, resource in enumerate(_expect(module.get("resources"), f"{where}.resources", "array") or []):
+        at = f"{where}.resources[{index}]"
+        _expect(resource, at, "object", required=True)
+        if resource.get("mode") != "data" or resource.get("type") not in _POLICY_READS:
+            continue
+        _expect(resource.get("address"), f"{at}.address", "string", required=True)
+        values = _expect(resource.get("values"), f"{at}.values", "object") or {}
+        for key in ("result", "message", "job_id", "status", "policy", "reference"):
+            _expect(values.get(key), f"{at}.values.{key}", "string")
+        for key in ("new_access", "granted_denied_actions"):
+            _expect(values.get(key), f"{at}.values.{key}", "boolean")
+        _expect_strings(values.get("policies"), f"{at}.values.policies")
+        for number, finding in enumerate(_expect(values.get("findings"), f"{at}.values.findings", "array") or []):
+            _expect(finding, f"{at}.values.findings[{number}]", "object", required=True)
+            for key in ("finding_type", "issue_code", "location", "details"):
+                _expect(finding.get(key), f"{at}.values.findings[{number}].{key}", "string")
+    if depth < MAX_MODULE_DEPTH:
+        for index, child in enumerate(_expect(module.get("child_modules"), f"{where}.child_modules", "array") or []):
+            _check_data_module(child, f"{where}.child_modules[{index}]", depth + 1)
+
+
+def _markdown_policy_reads(review: Review) -> list[str]:
+    """The section on generated policies and policy checks, or nothing when the plan reads none."""
+    if not review.policy_reads:
+        return []
+    lines = ["", "#### Policies read at plan time", ""]
+    for read in review.policy_reads:
+        if not read.known:
+            lines.append(f"- `{read.address}`: read at apply, when its inputs are known.")
+        elif read.data_source == GENERATED_POLICY_TYPE:
+            lines.append(
+                f"- `{read.address}`: job {_code(read.job_id)} {read.status or 'unknown'}, {read.documents} "
+                f"document(s) allowing {read.actions if read.actions is not None else 'unknown'} action(s)."
+            )
+        else:
+            lines.append(f"- `{read.address}`: **{read.result}**. {read.message}")
+            for f in read.findings:
+                where = f" ({f['location']})" if f.get("location") else ""
+                lines.append(f"  - {f['finding_type']} `{f['issue_code']}`{where}: {f['details']}")
+            if read.diff is not None:
+                lines.append(f"  - Against its `reference`: {_diff_summary(read.diff)}")
+    return lines
+
+
+def _diff_summary(diff: dict[str, Any]) -> str:
+    """One sentence of a ``PolicyDiff.to_dict()``: the four groups' sizes, and the candidates to remove."""
+    unused = diff["grantedNotUsed"]
+    shown = ", ".join(f"`{a}`" for a in unused[:10]) + (f" and {len(unused) - 10} more" if len(unused) > 10 else "")
+    return (
+        f"{len(diff['grantedAndUsed'])} action(s) granted and used, {len(unused)} granted but not used"
+        + (f" (candidates to remove: {shown})" if unused else "")
+        + f", {len(diff['usedNotGranted'])} used but not granted, {len(diff['notVisibleInCloudTrail'])} not "
+        "visible in CloudTrail (keep them unless you know they are unused)."
+    )

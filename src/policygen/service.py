@@ -26,6 +26,13 @@ from policygen.errors import (
     ServiceError,
     WaitTimeoutError,
 )
+from policygen.service_limits import (
+    DAILY_QUOTA,
+    LOW_DAILY_QUOTA,
+    LOW_DAILY_QUOTA_REGIONS,
+    QUOTA_PERIOD,
+    daily_quota,
+)
 
 log = logging.getLogger("policygen.service")
 
@@ -37,29 +44,11 @@ _NOT_FOUND_CODES = {"ResourceNotFoundException", "ValidationException"}
 _CONFLICT_CODE = "ConflictException"
 #: Job statuses after which nothing changes any more.
 FINAL_STATUSES = frozenset({"SUCCEEDED", "FAILED", "CANCELED"})
-#: The daily quota counts the generations of the last 24 hours.
-QUOTA_PERIOD = timedelta(hours=24)
-
-# Access Analyzer's daily quota of policy generations per account and Region (not adjustable;
-# cancelled and failed ones count). The one place this module knows these numbers: the limits are
-# to be consolidated with policygen.review's copy, so do not repeat them elsewhere here.
-#: Policy generations a day in most Regions.
-DAILY_QUOTA = 50
-#: Policy generations a day in :data:`LOW_DAILY_QUOTA_REGIONS`.
-LOW_DAILY_QUOTA = 5
-#: The Regions with the lower daily quota.
-LOW_DAILY_QUOTA_REGIONS = frozenset({"af-south-1", "ap-east-1", "ap-southeast-3", "eu-south-1", "me-south-1"})
-
 #: Seconds :meth:`AccessAnalyzer.start_queued` waits at most for other generations to finish.
 DEFAULT_QUEUE_TIMEOUT = 3600.0
 #: Longest real pause between two looks at the queue budget while another start of this process
 #: holds the start lock (the budget's clock may be a test's fake one, which a lock cannot wait on).
 _LOCK_POLL_SECONDS = 0.5
-
-
-def daily_quota(region: str | None) -> int:
-    """The daily quota of policy generations in ``region`` (the usual one when it is unknown)."""
-    return LOW_DAILY_QUOTA if region in LOW_DAILY_QUOTA_REGIONS else DAILY_QUOTA
 
 
 def utc_now() -> datetime:

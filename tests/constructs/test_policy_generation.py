@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,10 @@ import cdktf
 import pytest
 from constructs import Construct
 
-from policygen import AccessAnalyzerProvider, PolicyGeneration, PolicyGenerations, SpecError, Trail
+from policygen import AccessAnalyzerProvider, PolicyGeneration, PolicyGenerations, SpecError, Trail, TrailSpec
 from policygen._names import NO_INSTALL_ENV, POLICY_GENERATION_TYPE, PROVIDER_SOURCE
 from policygen.spec import load_paths
+from policygen.spec.fields import REQUEST_FIELDS, TRAIL_FIELDS
 from tests.conftest import ROOT
 
 PRINCIPAL = "arn:aws:iam::123456789012:role/app"
@@ -233,6 +235,22 @@ def test_token_values_do_not_hide_other_problems(stack: cdktf.TerraformStack) ->
     with pytest.raises(SpecError) as caught:
         PolicyGeneration(stack, "app", **request(principal_arn=role.string_value, lookback_days=0))
     assert [p.pointer for p in caught.value.problems] == ["/lookback_days"]
+
+
+def test_a_request_with_tokens_is_built_like_one_without(stack: cdktf.TerraformStack) -> None:
+    """With a token prop, the literal props are still normalised: the start time in UTC with Z."""
+    role = cdktf.TerraformVariable(stack, "role_arn", type="string")
+    props = request(principal_arn=role.string_value, lookback_days=None, start_time="2026-11-01T01:00:00+01:00")
+    generation = PolicyGeneration(stack, "app", **props)
+    assert generation.spec.start_time == "2026-11-01T00:00:00Z"
+    assert synthesized(stack)["resource"][POLICY_GENERATION_TYPE]["app"]["start_time"] == "2026-11-01T00:00:00Z"
+
+
+def test_every_field_of_the_request_is_a_keyword() -> None:
+    """The construct's keywords and a TrailSpec's keys are the table's (policygen.spec.fields)."""
+    parameters = inspect.signature(PolicyGeneration.__init__).parameters
+    assert [f.keyword for f in REQUEST_FIELDS if f.keyword not in parameters] == []
+    assert list(TrailSpec.__annotations__) == [f.keyword for f in TRAIL_FIELDS]
 
 
 def test_from_directory_raises_every_problem(tmp_path: Path, stack: cdktf.TerraformStack) -> None:

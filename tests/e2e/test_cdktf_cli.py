@@ -84,6 +84,20 @@ def test_demo_prints_each_generated_policy(demo: subprocess.CompletedProcess[str
         assert actions <= SAMPLE_ACTIONS, f"{name}: actions not in the sample logs"
 
 
+def test_demo_ends_by_checking_and_diffing_each_draft(demo: subprocess.CompletedProcess[str]) -> None:
+    """`make demo` checks each draft against its broader policy in force (PASS) and prints their diff."""
+    assert demo.returncode == 0, demo.stdout[-4000:] + demo.stderr[-4000:]
+    for name in ("app-role", "ci-deployer"):
+        current = f"specs/current-policies/{name}.json"
+        check = rf"^\$ policygen check [0-9a-f-]{{36}} --deny-actions --current \S+/{current}$"
+        assert re.search(check, demo.stdout, re.MULTILINE)
+        assert re.search(rf"^\$ policygen diff \S+/{current} \S+-1\.json$", demo.stdout, re.MULTILINE)
+    assert len(re.findall(r"^Policy check of [0-9a-f-]{36}: PASS$", demo.stdout, re.MULTILINE)) == 2
+    assert demo.stdout.count("CheckNoNewAccess against ") == 2
+    assert demo.stdout.count("Granted but not used: candidates to remove (") == 2
+    assert "    iam (1): PassRole\n" in demo.stdout  # kept apart: CloudTrail does not record it
+
+
 def test_cdktf_diff_shows_the_request(tmp_path: Path, emulator: Emulator) -> None:
     """`cdktf diff` prints principal, access role, trails, Regions, window, and an unknown job_id."""
     env = isolated_env(tmp_path / "home", emulator.url)

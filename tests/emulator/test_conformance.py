@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from policygen.emulator import Emulator
 from policygen.emulator.faults import FaultPlan
-from policygen.emulator.models import World
+from policygen.emulator.models import RegionalBackend, World
 
 from .helpers import (
     ACCESS_ROLE,
@@ -188,7 +188,7 @@ def test_a_bug_is_an_internal_server_exception(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(emulator.backend, "list_policy_generations", broken)
+    monkeypatch.setattr(RegionalBackend, "list_policy_generations", broken)
     with pytest.raises(ClientError) as caught:
         client.list_policy_generations()
     assert_error_conforms(caught.value, "InternalServerException")

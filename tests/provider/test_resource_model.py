@@ -13,6 +13,7 @@ from tf.utils import Diagnostics
 from policygen.errors import ServiceError
 from policygen.provider.configuration import PolicygenProvider
 from policygen.provider.policy_generation import TRAIL, PolicyGenerationHandler, attribute_path, document_of
+from policygen.spec.fields import FIELD_OF, REQUEST_FIELDS
 
 STATE: dict[str, Any] = {
     "principal_arn": "arn:aws:iam::123456789012:role/app",
@@ -69,6 +70,22 @@ def test_document_of_uses_the_api_names() -> None:
             "lookbackDays": 7,
         },
     }
+
+
+def test_the_request_attributes_are_the_table_of_fields() -> None:
+    """The schema's first attributes are the request's fields, with the table's flags and descriptions."""
+    attributes = {a.name: a for a in PolicyGenerationHandler.get_schema().attributes}
+    for field in REQUEST_FIELDS:
+        attribute = attributes[field.attribute]
+        assert attribute.description == field.description
+        assert (attribute.required, attribute.optional, attribute.computed) == (
+            field.required,
+            not field.required,
+            field.computed,
+        )
+        assert attribute.requires_replace is True
+    own = [name for name in attributes if name not in FIELD_OF]
+    assert all(not attributes[name].requires_replace for name in own), "the resource's own attributes change in place"
 
 
 def test_pointers_become_attribute_paths() -> None:

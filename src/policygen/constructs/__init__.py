@@ -1,7 +1,15 @@
 """The constructs, for CDK for Terraform (cdktf) and CDK Terrain (cdktn) apps alike (see ``framework``)."""
 
 from policygen.constructs.generated_policy import GeneratedPolicy
+from policygen.constructs.policy_check import PolicyCheck
 from policygen.constructs.policy_generation import PolicyGeneration, PolicyGenerations, TrailSpec
 from policygen.constructs.provider import AccessAnalyzerProvider
 
-__all__ = ["AccessAnalyzerProvider", "GeneratedPolicy", "PolicyGeneration", "PolicyGenerations", "TrailSpec"]
+__all__ = [
+    "AccessAnalyzerProvider",
+    "GeneratedPolicy",
+    "PolicyCheck",
+    "PolicyGeneration",
+    "PolicyGenerations",
+    "TrailSpec",
+]

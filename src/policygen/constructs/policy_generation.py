@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -14,10 +13,22 @@ from policygen.constructs.framework import Construct, Framework, FrameworkElemen
 from policygen.constructs.provider import AccessAnalyzerProvider, use_provider
 from policygen.constructs.resource import PolicyGenerationResource
 from policygen.errors import Problem, SpecError
-from policygen.spec import Spec, Trail, document_findings, from_document, load_paths, terraform_identifier
+from policygen.spec import (
+    Spec,
+    Trail,
+    build_spec,
+    document_findings,
+    fields,
+    from_document,
+    load_paths,
+    terraform_identifier,
+)
+from policygen.spec.fields import REQUEST_FIELDS, TRAIL_FIELDS
 
 #: Logical id of the stack output that maps every generation's name to its job id.
 JOB_IDS_OUTPUT = "policy_generation_job_ids"
+#: The keywords a request needs without ``spec=``.
+_REQUIRED_KEYWORDS = frozenset(f.keyword for f in REQUEST_FIELDS if f.required)
 
 
 class TrailSpec(TypedDict):
@@ -125,7 +136,8 @@ class PolicyGeneration(Construct):
             if not spec.validated:  # specs from the spec module's loaders were checked already
                 spec = _checked(framework, spec.to_document(), spec.source, where)
         else:
-            missing = [key for key in ("principal_arn", "access_role", "trails") if props[key] is None]
+            # In the order of the keywords, as the user reads them in the signature.
+            missing = [key for key, value in props.items() if value is None and key in _REQUIRED_KEYWORDS]
             if missing:
                 raise _error(
                     where,
@@ -265,17 +277,16 @@ class JobIdsOutput(FrameworkElement):
 
 # ---- checking the request ----------------------------------------------------------------------
 
-#: The API's container objects, which the keyword arguments flatten away.
-_CONTAINERS = frozenset({"policyGenerationDetails", "cloudTrailDetails"})
-_TRAIL_KEYS = ("cloud_trail_arn", "regions", "all_regions")
+#: The keys of a :class:`TrailSpec` mapping: the keywords of a trail's fields.
+_TRAIL_KEYS = tuple(f.keyword for f in TRAIL_FIELDS)
 
 
 def _document(props: dict[str, Any], where: Problem) -> dict[str, Any]:
     """The spec document (API field names) that the keyword arguments describe."""
-    trails = []
+    trails: list[Mapping[str, Any]] = []
     for index, trail in enumerate(props["trails"]):
         if isinstance(trail, Trail):
-            trails.append(trail.to_api())
+            trails.append(trail.attributes())
             continue
         if not isinstance(trail, Mapping):
             raise _error(where, f"/trails/{index}", f"trails[{index}] must be a Trail or a mapping, not {trail!r}.")
@@ -287,21 +298,8 @@ def _document(props: dict[str, Any], where: Problem) -> dict[str, Any]:
                 f"trails[{index}] has unknown key(s) {', '.join(map(repr, unknown))}; "
                 f"allowed keys: {', '.join(_TRAIL_KEYS)}.",
             )
-        trails.append({_camel(key): list(value) if key == "regions" else value for key, value in trail.items()})
-    details: dict[str, Any] = {"trails": trails, "accessRole": props["access_role"]}
-    for key in ("start_time", "end_time", "lookback_days"):
-        if props[key] is not None:
-            details[_camel(key)] = props[key]
-    doc: dict[str, Any] = {
-        "name": props["name"],
-        "policyGenerationDetails": {"principalArn": props["principal_arn"]},
-        "cloudTrailDetails": details,
-    }
-    if props["client_token"] is not None:
-        doc["clientToken"] = props["client_token"]
-    if props["triggers"] is not None:
-        doc["triggers"] = dict(props["triggers"])
-    return doc
+        trails.append(trail)
+    return {"name": props["name"], **fields.document({**props, "trails": trails})}
 
 
 def _checked(framework: Framework, doc: dict[str, Any], source: str, where: Problem) -> Spec:
@@ -326,21 +324,7 @@ def _checked(framework: Framework, doc: dict[str, Any], source: str, where: Prob
     ]
     if problems:
         raise SpecError(problems)
-    details = doc["cloudTrailDetails"]
-    return Spec(
-        name=doc["name"],
-        principal_arn=doc["policyGenerationDetails"]["principalArn"],
-        access_role=details["accessRole"],
-        trails=tuple(
-            Trail(t["cloudTrailArn"], tuple(t.get("regions", ())), t.get("allRegions")) for t in details["trails"]
-        ),
-        start_time=details.get("startTime"),
-        end_time=details.get("endTime"),
-        lookback_days=details.get("lookbackDays"),
-        client_token=doc.get("clientToken"),
-        triggers=dict(doc.get("triggers", {})),
-        source=source,
-    )
+    return build_spec(doc, source, tokens=tokens)
 
 
 def _leaves(value: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
@@ -364,18 +348,9 @@ def _is_token(framework: Framework, value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and framework.is_unresolved(value)
 
 
-def _camel(snake: str) -> str:
-    head, *rest = snake.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-def _snake(camel: str) -> str:
-    return re.sub(r"(?<!^)([A-Z])", r"_\1", camel).lower()
-
-
 def _prop_pointer(pointer: str) -> str:
     """``/cloudTrailDetails/trails/0/cloudTrailArn`` -> ``/trails/0/cloud_trail_arn``: a pointer into the props."""
-    return "".join(f"/{_snake(part)}" for part in pointer.split("/")[1:] if part not in _CONTAINERS)
+    return "".join(f"/{step}" for step in fields.attribute_path(pointer))
 
 
 def _call_site(framework: Framework) -> Problem:

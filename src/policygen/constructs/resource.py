@@ -6,9 +6,21 @@ import functools
 from typing import Any
 
 from policygen._names import POLICY_GENERATION_TYPE, PROVIDER_TYPE, PROVIDER_VERSION
-from policygen.constructs.bindings import Attr, AttributeSynthesis, ProviderReference
+from policygen.constructs.bindings import Attr, AttributeSynthesis, Kind, ProviderReference
 from policygen.constructs.framework import Construct, FrameworkElement
 from policygen.spec import Spec
+from policygen.spec.fields import REQUEST_FIELDS, Field
+
+#: How cdktf's HCL renderer names the kind of each field's value.
+_KIND_OF: dict[str, Kind] = {
+    "string": "string",
+    "timestamp": "string",
+    "number": "number",
+    "boolean": "boolean",
+    "strings": "stringList",
+    "string_map": "stringMap",
+    "objects": "objectList",
+}
 
 
 class PolicyGenerationResource(AttributeSynthesis, ProviderReference, FrameworkElement):
@@ -69,27 +81,27 @@ class PolicyGenerationResource(AttributeSynthesis, ProviderReference, FrameworkE
         return str(self.get_string_attribute("status"))
 
     def attributes(self) -> dict[str, Attr]:
-        """The configuration of this resource, attribute by attribute (None: left out)."""
-        spec = self.spec
-        trails = [
-            {
-                "cloud_trail_arn": Attr(t.cloud_trail_arn, "string"),
-                "regions": Attr(list(t.regions) or None, "stringList"),
-                "all_regions": Attr(t.all_regions, "boolean"),
-            }
-            for t in spec.trails
-        ]
+        """The configuration of this resource, attribute by attribute (None: left out).
+
+        The request's fields come from the table (:mod:`policygen.spec.fields`), then the settings
+        of the resource itself.
+        """
+        request = self.spec.attributes()
         return {
-            "principal_arn": Attr(spec.principal_arn, "string"),
-            "access_role": Attr(spec.access_role, "string"),
-            "trails": Attr(trails, "objectList"),
-            "start_time": Attr(spec.start_time, "string"),
-            "lookback_days": Attr(spec.lookback_days, "number"),
-            "end_time": Attr(spec.end_time, "string"),
-            "client_token": Attr(spec.client_token, "string"),
-            "triggers": Attr(dict(spec.triggers) or None, "stringMap"),
+            **{field.attribute: _attr(field, request[field.attribute]) for field in REQUEST_FIELDS},
             "wait_for_completion": Attr(True if self.wait_for_completion else None, "boolean"),
             "wait_timeout": Attr(self.wait_timeout, "string"),
             "queue_timeout": Attr(self.queue_timeout, "string"),
             "instance_key": Attr(self.instance_key, "string"),
         }
+
+
+def _attr(field: Field, value: Any) -> Attr:
+    """One field's value as the binding synthesizes it: an empty list or map is left out."""
+    if field.kind == "objects":
+        value = [{item.attribute: _attr(item, trail[item.attribute]) for item in field.items} for trail in value]
+    elif field.kind == "strings":
+        value = list(value or ()) or None
+    elif field.kind == "string_map":
+        value = dict(value or {}) or None
+    return Attr(value, _KIND_OF[field.kind])

@@ -4,10 +4,12 @@ Each class name is the error code that goes into the ``x-amzn-ErrorType`` header
 errors it matches an exception shape of the ``accessanalyzer`` 2019-11-01 model, so that botocore
 raises ``client.exceptions.<Name>`` and fills in the shape's members from the JSON body.
 
-Two errors are not in the service model because they come from AWS's front door, before any
-operation runs: ``UnknownOperationException`` (404, no route matches the method and path) and
-``MissingAuthenticationTokenException`` (403, the request is not signed). botocore still parses
-them into a ``ClientError`` with that code.
+Some errors are not in the service model because they come from AWS's front door, before any
+operation runs: ``UnknownOperationException`` (404, no route matches the method and path),
+``MissingAuthenticationTokenException`` (403, the request is not signed),
+``IncompleteSignatureException`` (400, a malformed signature) and ``InvalidSignatureException``
+(403, a signature scoped to no valid Region). botocore still parses them into a ``ClientError``
+with that code.
 """
 
 from __future__ import annotations
@@ -157,6 +159,13 @@ class IncompleteSignatureException(AccessAnalyzerError):
 
     code = "IncompleteSignatureException"
     status = 400
+
+
+class InvalidSignatureException(AccessAnalyzerError):
+    """403: the signature is well formed but cannot be accepted (here: its scope names no valid Region)."""
+
+    code = "InvalidSignatureException"
+    status = 403
 
 
 # --- The HTTP layer -------------------------------------------------------------------------------

@@ -1,13 +1,35 @@
 """State and rules of the emulated policy-generation service: jobs, lifecycle, quotas, idempotency.
 
+Access Analyzer is regional: its jobs, its two quotas and its seven days of history belong to an
+account in a Region. The state here is partitioned the same way: :class:`PolicyGenerationBackend`
+holds one :class:`RegionalBackend` per :class:`AccountRegion`, and every request is answered by
+the partition of its caller (see :meth:`PolicyGenerationBackend.caller`).
+
 Decisions where the documentation leaves room, and why:
 
+* **The Region is the one of the request's SigV4 credential scope** (``Credential=AKID/DATE/
+  REGION/access-analyzer/aws4_request``), since one endpoint here serves every Region: that is
+  the Region the SDKs sign for, and the one AWS's regional endpoints insist on. A scope whose
+  Region is not shaped like a Region name is refused with ``InvalidSignatureException`` (403),
+  worded as AWS's front door words it ("Credential should be scoped to a valid region"). Any
+  well-formed name is a Region: the endpoint keeps no list of them, so a new Region works at once.
+* **The account is the access key's, through the world's ``accounts`` mapping**; a key the world
+  does not map belongs to ``world.DEFAULT_ACCOUNT`` (123456789012). The endpoint accepts any credentials, so an
+  unknown key is not refused, as it would be by AWS (``UnrecognizedClientException``).
+* **A job id of another account or Region is unknown**, answered exactly as an id that never
+  existed: a job is a regional resource, and the service's answer to a Get or Cancel elsewhere
+  cannot tell the two apart.
+* **Client tokens are per account and Region**, like the jobs they name (EC2 documents its client
+  tokens the same way): the same token in another Region starts another job there.
 * **One generation in progress at a time, and 50 a day, are answered with
   ``ServiceQuotaExceededException`` (402).** IAM's quota page lists both as service quotas
   ("Policy generations in progress at a time: 1", "Policy generations per day: 50"), the shape's
   documentation is "Service quote met error", and it carries ``resourceId``/``resourceType``
   naming what is at the limit. ``ConflictException`` is kept for what AWS's Smithy-era services use
-  it for: a request that conflicts with an earlier one.
+  it for: a request that conflicts with an earlier one. Both count per account and Region, and the
+  daily quota is 5 in :data:`LOW_DAILY_QUOTA_REGIONS`, as IAM's quota page says. A quota passed to
+  the backend (``daily_quota=``, ``--daily-quota``) is a test's or a benchmark's override: it
+  applies in every Region, the low-quota ones included, so that it means what it says.
 * **Reusing a ``clientToken`` with a different request is a ``ConflictException`` (409).** The
   model has no ``IdempotentParameterMismatch`` shape; services that share Access Analyzer's error
   shapes (``ConflictException`` with ``resourceId``/``resourceType``) document exactly this case
@@ -29,7 +51,7 @@ threads are involved, and tests can pass their own clock.
 
 from __future__ import annotations
 
-import json
+import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -42,26 +64,29 @@ from policygen.emulator.cloudtrail import Activity, Limits, TooMuchData, collect
 from policygen.emulator.exceptions import (
     AccessDeniedException,
     ConflictException,
+    InvalidSignatureException,
     ServiceQuotaExceededException,
     ValidationException,
 )
+from policygen.emulator.world import JobError, World
 
 JobStatus = Literal["IN_PROGRESS", "SUCCEEDED", "FAILED", "CANCELED"]
-JobErrorCode = Literal[
-    "AUTHORIZATION_ERROR", "RESOURCE_NOT_FOUND_ERROR", "SERVICE_QUOTA_EXCEEDED_ERROR", "SERVICE_ERROR"
-]
 Clock = Callable[[], datetime]
 
-#: The service's quotas (not adjustable in AWS; adjustable here for tests and benchmarks).
+#: The service's quotas per account and Region (not adjustable in AWS; adjustable here for tests
+#: and benchmarks): policy generations per day, and in progress at a time.
 DEFAULT_DAILY_QUOTA = 50
+LOW_DAILY_QUOTA = 5
+#: The Regions where the daily quota is :data:`LOW_DAILY_QUOTA` (IAM's quota page).
+LOW_DAILY_QUOTA_REGIONS = frozenset({"af-south-1", "ap-east-1", "ap-southeast-3", "eu-south-1", "me-south-1"})
 DEFAULT_CONCURRENCY = 1
+#: What a Region name looks like: us-east-1, us-gov-west-1, eu-central-2, eusc-de-east-1.
+REGION_PATTERN = re.compile(r"[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}")
 LIST_WINDOW = timedelta(days=7)
 MAX_TRAIL_WINDOW = timedelta(days=90)
 DEFAULT_PAGE_SIZE = 100
 #: The longest a job may stay IN_PROGRESS: jobs are forgotten seven days after they start anyway.
 MAX_JOB_SECONDS = LIST_WINDOW.total_seconds()
-#: The keys of a world file (``World.from_file``).
-WORLD_KEYS = ("accessRoles", "trails", "deniedAccessKeys")
 
 
 def utc_now() -> datetime:
@@ -69,90 +94,20 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
-class JobError:
-    """Why a job FAILED: a ``JobErrorCode`` of the model and a message."""
-
-    code: JobErrorCode
-    message: str
+def daily_quota_of(region: str) -> int:
+    """AWS's daily quota of policy generations in ``region``: 50, or 5 in the low-quota Regions."""
+    return LOW_DAILY_QUOTA if region in LOW_DAILY_QUOTA_REGIONS else DEFAULT_DAILY_QUOTA
 
 
-@dataclass(frozen=True)
-class World:
-    """What exists in the emulated account, for the checks a generation makes when it runs.
+@dataclass(frozen=True, order=True)
+class AccountRegion:
+    """Where a request's jobs belong: an account in a Region (a partition of the service's state)."""
 
-    ``None`` means "anything exists": with no world configured, every access role and trail is known.
-    A job whose access role or trail is unknown ends FAILED with the ``jobError`` AWS reports.
-    Requests signed with one of ``denied_access_keys`` are refused (a caller without permissions).
-    """
+    account: str
+    region: str
 
-    access_roles: frozenset[str] | None = None
-    trails: frozenset[str] | None = None
-    denied_access_keys: frozenset[str] = frozenset()
-
-    @classmethod
-    def from_file(cls, path: Path) -> World:
-        """A world from JSON: ``{"accessRoles": [...], "trails": [...], "deniedAccessKeys": [...]}``.
-
-        Every key is optional; a missing (or null) ``accessRoles`` or ``trails`` means all of them
-        exist. Raises OSError when the file cannot be read, ``json.JSONDecodeError`` when it is not
-        JSON, and ValueError, saying what is wrong, for any other shape.
-        """
-        return cls.from_document(json.loads(path.read_text(encoding="utf-8")))
-
-    @classmethod
-    def from_document(cls, document: Any) -> World:
-        """A world from the parsed JSON of a world file; ValueError when its shape is wrong."""
-        if not isinstance(document, dict):
-            raise ValueError(
-                f"A world is a JSON object such as {{\"accessRoles\": [...], \"trails\": [...]}}; got "
-                f"{_json_type(document)}."
-            )
-        unknown = sorted(set(document) - set(WORLD_KEYS))
-        if unknown:
-            raise ValueError(
-                f"Unknown key(s) {', '.join(repr(k[:40]) for k in unknown[:5])}: a world has only "
-                f"{', '.join(WORLD_KEYS)}."
-            )
-        roles = _strings(document, "accessRoles")
-        trails = _strings(document, "trails")
-        denied = _strings(document, "deniedAccessKeys")
-        return cls(roles, trails, denied or frozenset())
-
-    def job_error(self, cloud_trail: dict[str, Any]) -> JobError | None:
-        """The error a generation with these CloudTrail details fails with, if any."""
-        role = cloud_trail["accessRole"]
-        if self.access_roles is not None and role not in self.access_roles:
-            return JobError(
-                "AUTHORIZATION_ERROR",
-                f"IAM Access Analyzer could not assume the access role {role}. Verify that the role "
-                "exists and that its trust policy allows access-analyzer.amazonaws.com to assume it.",
-            )
-        for trail in cloud_trail["trails"]:
-            arn = trail["cloudTrailArn"]
-            if self.trails is not None and arn not in self.trails:
-                return JobError("RESOURCE_NOT_FOUND_ERROR", f"The trail {arn} was not found.")
-        return None
-
-
-def _json_type(value: Any) -> str:
-    """The JSON name of a parsed value's type, with its article, for messages ("an array")."""
-    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number"}
-    names[float] = "a number"
-    return "null" if value is None else names.get(type(value), type(value).__name__)
-
-
-def _strings(document: dict[str, Any], key: str) -> frozenset[str] | None:
-    """The array of strings at ``key`` (None when absent or null); ValueError for any other value."""
-    value = document.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, list):
-        raise ValueError(f"{key} must be an array of strings; got {_json_type(value)}.")
-    for index, item in enumerate(value):
-        if not isinstance(item, str):
-            raise ValueError(f"{key}[{index}] must be a string; got {_json_type(item)}.")
-    return frozenset(value)
+    def __str__(self) -> str:
+        return f"account {self.account} in {self.region}"
 
 
 @dataclass(eq=False)
@@ -160,7 +115,8 @@ class Job:
     """One policy generation, as StartPolicyGeneration recorded it.
 
     ``request`` is the JSON body exactly as the client sent it; ``parameters`` is the same request
-    read against the model (timestamps as datetimes), which is what idempotency compares.
+    read against the model (timestamps as datetimes), which is what idempotency compares. ``where``
+    is the account and Region of the request that started it: only they know the job.
     """
 
     job_id: str
@@ -170,10 +126,21 @@ class Job:
     parameters: dict[str, Any]
     started_on: datetime
     duration: timedelta
+    where: AccountRegion
     clock: Clock = field(repr=False)
     error: JobError | None = None
     canceled_on: datetime | None = None
     activity: Activity | None = None
+
+    @property
+    def account(self) -> str:
+        """The account that started the job."""
+        return self.where.account
+
+    @property
+    def region(self) -> str:
+        """The Region the job was started in."""
+        return self.where.region
 
     @property
     def due_on(self) -> datetime:
@@ -210,13 +177,20 @@ class Job:
 
 
 class PolicyGenerationBackend:
-    """The service's state for one emulated account and region, safe to use from many threads."""
+    """The whole emulated service: its settings, its world, and one :class:`RegionalBackend` per partition.
+
+    Requests are answered by :meth:`regional` of their :meth:`caller`. :meth:`jobs` and
+    :meth:`reset` span every partition, for tests and benchmarks. Safe to use from many threads.
+
+    ``daily_quota`` None is AWS's quota (:func:`daily_quota_of` the Region); a number applies in every
+    Region. ``concurrency`` is the generations in progress at a time in each account and Region.
+    """
 
     def __init__(
         self,
         *,
         job_seconds: float = 0.0,
-        daily_quota: int = DEFAULT_DAILY_QUOTA,
+        daily_quota: int | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
         clock: Clock = utc_now,
         world: World | None = None,
@@ -224,8 +198,12 @@ class PolicyGenerationBackend:
         limits: Limits | None = None,
     ) -> None:
         # Refused here, not when a job starts: a negative quota used to answer InternalServerException.
-        if isinstance(daily_quota, bool) or not isinstance(daily_quota, int) or daily_quota < 0:
-            raise ValueError(f"The daily quota must be a whole number, 0 or more; got {daily_quota!r}.")
+        if daily_quota is not None and (
+            isinstance(daily_quota, bool) or not isinstance(daily_quota, int) or daily_quota < 0
+        ):
+            raise ValueError(
+                f"The daily quota must be a whole number, 0 or more (or None for AWS's); got {daily_quota!r}."
+            )
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError(f"The concurrency must be a whole number, 1 or more; got {concurrency!r}.")
         if not 0 <= job_seconds <= MAX_JOB_SECONDS:  # also refuses NaN
@@ -240,9 +218,41 @@ class PolicyGenerationBackend:
         self.world = world or World()
         self.cloudtrail_dir = cloudtrail_dir
         self.limits = limits or Limits()
-        self._jobs: dict[str, Job] = {}
-        self._by_token: dict[str, Job] = {}
-        self._lock = threading.RLock()
+        self._partitions: dict[AccountRegion, RegionalBackend] = {}
+        self._lock = threading.Lock()
+
+    def caller(self, access_key_id: str | None, region: str | None) -> AccountRegion:
+        """The partition of a request signed with ``access_key_id`` for ``region``.
+
+        Raises InvalidSignatureException when the signature names no Region, or something that is
+        not shaped like one (AWS's front door refuses a credential scope it cannot serve).
+        """
+        if region is None or not REGION_PATTERN.fullmatch(region):
+            shown = "no Region" if region is None else f"'{region[:40]}'"
+            raise InvalidSignatureException(
+                f"Credential should be scoped to a valid region, not {shown}. Sign the request for the Region "
+                "of the jobs (the SDK's region_name, --region, AWS_REGION), such as us-east-1."
+            )
+        return AccountRegion(self.world.account_of(access_key_id), region)
+
+    def regional(self, where: AccountRegion, *, create: bool = False) -> RegionalBackend:
+        """The state of one account in one Region.
+
+        A partition is kept only once a job is started in it (``create=True``); reading one that has
+        none gives an empty one, so that requests signed for ever new Region names cost no memory.
+        """
+        with self._lock:
+            backend = self._partitions.get(where)
+            if backend is None:
+                backend = RegionalBackend(self, where)
+                if create:
+                    self._partitions[where] = backend
+            return backend
+
+    def partitions(self) -> list[AccountRegion]:
+        """Every account and Region where a job was started, in order."""
+        with self._lock:
+            return sorted(self._partitions)
 
     def authorize(self, access_key_id: str | None, operation: str) -> None:
         """Refuse callers the world denies, as IAM does when no policy allows the action."""
@@ -253,18 +263,57 @@ class PolicyGenerationBackend:
                 f"access-analyzer:{operation} action"
             )
 
+    def jobs(self, *, region: str | None = None, account: str | None = None) -> list[Job]:
+        """Every job recorded, oldest first (those older than the list window included).
+
+        All partitions' by default; ``region`` and ``account`` keep only that Region's or account's.
+        """
+        with self._lock:
+            partitions = [
+                backend
+                for where, backend in self._partitions.items()
+                if region in (None, where.region) and account in (None, where.account)
+            ]
+        jobs = [job for backend in partitions for job in backend.jobs()]
+        return sorted(jobs, key=lambda job: job.started_on)
+
+    def reset(self) -> None:
+        """Forget every job and idempotency token, in every account and Region."""
+        with self._lock:
+            self._partitions.clear()
+
+
+class RegionalBackend:
+    """The service's state for one account in one Region: its jobs, tokens, quotas and history.
+
+    Made by :meth:`PolicyGenerationBackend.regional`; the settings (clock, quotas, world, logs) are
+    the service's.
+    """
+
+    def __init__(self, service: PolicyGenerationBackend, where: AccountRegion) -> None:
+        self.service = service
+        self.where = where
+        self._jobs: dict[str, Job] = {}
+        self._by_token: dict[str, Job] = {}
+        self._lock = threading.RLock()
+
+    @property
+    def clock(self) -> Clock:
+        """The service's clock."""
+        return self.service.clock
+
+    @property
+    def daily_quota(self) -> int:
+        """Generations a day here: the service's override, else AWS's quota of the Region."""
+        override = self.service.daily_quota
+        return override if override is not None else daily_quota_of(self.where.region)
+
     def jobs(self) -> list[Job]:
-        """Every job recorded, oldest first (including those older than the list window)."""
+        """Every job of this account and Region, oldest first (those older than the list window included)."""
         with self._lock:
             for job in self._jobs.values():
                 self._settle(job)
             return sorted(self._jobs.values(), key=lambda job: job.started_on)
-
-    def reset(self) -> None:
-        """Forget every job and idempotency token."""
-        with self._lock:
-            self._jobs.clear()
-            self._by_token.clear()
 
     def start_policy_generation(self, parameters: dict[str, Any], request: dict[str, Any]) -> Job:
         """Record a new job, or return the job an identical earlier request with the same token made."""
@@ -284,7 +333,7 @@ class PolicyGenerationBackend:
                     resource_type="PolicyGeneration",
                 )
             self._check_request(comparable, now)
-            self._check_quotas(now, comparable["policyGenerationDetails"]["principalArn"])
+            self._check_quotas(now)
             job = Job(
                 job_id=str(uuid.uuid4()),
                 principal_arn=comparable["policyGenerationDetails"]["principalArn"],
@@ -292,9 +341,10 @@ class PolicyGenerationBackend:
                 request=request,
                 parameters=comparable,
                 started_on=now,
-                duration=timedelta(seconds=self.job_seconds),
+                duration=timedelta(seconds=self.service.job_seconds),
+                where=self.where,
                 clock=self.clock,
-                error=self.world.job_error(comparable["cloudTrailDetails"]),
+                error=self.service.world.job_error(comparable["cloudTrailDetails"]),
             )
             self._jobs[job.job_id] = job
             if token is not None:
@@ -305,6 +355,7 @@ class PolicyGenerationBackend:
         """The job with this id, or the ValidationException the service answers.
 
         Jobs are kept for seven days, like the list: after that the service no longer knows them.
+        A job of another account or Region is not here, so it is unknown, with the same answer.
         """
         with self._lock:
             job = self._jobs.get(job_id)
@@ -379,17 +430,17 @@ class PolicyGenerationBackend:
         """Once a job is due, analyse its CloudTrail data (once), or fail it when there is too much."""
         if job.activity is not None or job.error is not None or job.status != "SUCCEEDED":
             return
-        if self.cloudtrail_dir is None:
+        if self.service.cloudtrail_dir is None:
             job.activity = Activity(frozenset(), frozenset())
             return
         try:
             job.activity = collect_activity(
-                self.cloudtrail_dir,
+                self.service.cloudtrail_dir,
                 principal_arn=job.principal_arn,
                 trails=job.cloud_trail["trails"],
                 start=job.cloud_trail["startTime"],
                 end=job.end_time,
-                limits=self.limits,
+                limits=self.service.limits,
             )
         except TooMuchData as exc:
             job.error = JobError("SERVICE_QUOTA_EXCEEDED_ERROR", str(exc))
@@ -425,23 +476,24 @@ class PolicyGenerationBackend:
                 fields=[("cloudTrailDetails.endTime", "The time range must be 90 days or less.")],
             )
 
-    def _check_quotas(self, now: datetime, principal_arn: str) -> None:
-        """Generations in progress at a time, and per day (cancelled ones counted)."""
+    def _check_quotas(self, now: datetime) -> None:
+        """Generations in progress at a time, and per day (cancelled ones counted), in this account and Region."""
         running = [job for job in self._jobs.values() if job.status == "IN_PROGRESS"]
-        if len(running) >= self.concurrency:
+        concurrency = self.service.concurrency
+        if len(running) >= concurrency:
             raise ServiceQuotaExceededException(
-                f"Service quota met: at most {self.concurrency} policy generation(s) can be in "
-                f"progress at a time; policy generation {running[0].job_id} is in progress. Wait "
-                "for it to complete, or cancel it, and try again.",
+                f"Service quota met: at most {concurrency} policy generation(s) can be in progress at a "
+                f"time in an account and Region; policy generation {running[0].job_id} is in progress in "
+                f"{self.where.region}. Wait for it to complete, or cancel it, and try again.",
                 resource_id=running[0].job_id,
                 resource_type="PolicyGeneration",
             )
         today = [job for job in self._jobs.values() if job.started_on > now - timedelta(days=1)]
-        if len(today) >= self.daily_quota:
-            account = principal_arn.split(":")[4]
+        quota = self.daily_quota
+        if len(today) >= quota:
             raise ServiceQuotaExceededException(
-                f"Service quota met: at most {self.daily_quota} policy generations can be started "
-                "per day, cancelled ones included. Try again later.",
-                resource_id=account,
+                f"Service quota met: at most {quota} policy generations can be started per day in an "
+                f"account and Region ({self.where.region} here), cancelled ones included. Try again later.",
+                resource_id=self.where.account,
                 resource_type="PolicyGeneration",
             )

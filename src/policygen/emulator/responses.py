@@ -10,23 +10,40 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from policygen.emulator.exceptions import (
     AccessAnalyzerError,
     IncompleteSignatureException,
     MissingAuthenticationTokenException,
 )
-from policygen.emulator.models import Job, PolicyGenerationBackend
+from policygen.emulator.models import AccountRegion, Job, PolicyGenerationBackend, RegionalBackend
+from policygen.emulator.policy_checks import HANDLERS as POLICY_CHECK_HANDLERS
 from policygen.emulator.urls import resolve
 from policygen.emulator.validation import format_timestamp, parse_input, service_model, validate_input
 
-# The SigV4 header shape; any credentials are accepted, but the header must be well formed.
+# The SigV4 header shape; any credentials are accepted, but the header must be well formed. Its
+# credential scope names the Region the request is for (the service's state is regional).
 _SIGV4 = re.compile(
-    r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/\s]+)/\d{8}/[^/]+/[^/]+/aws4_request,"
+    r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/\s]+)/\d{8}/(?P<region>[^/]+)/[^/]+/aws4_request,"
     r" ?SignedHeaders=\S+, ?Signature=[0-9a-f]+$"
 )
+
+
+class Credential(NamedTuple):
+    """Who signed a request, and for which Region: the access key id and the credential scope's Region."""
+
+    access_key_id: str | None
+    region: str | None
+
+
+#: The account and Region of the request being answered, set by ``dispatch`` around its handler.
+#: A context variable rather than an argument: every operation's handler keeps the one signature
+#: ``(params, request)``, stateless ones (the policy checks) included, and each request is answered
+#: in its own thread, so each sees its own caller.
+_CALLER: ContextVar[AccountRegion] = ContextVar("caller")
 
 
 @dataclass(frozen=True)
@@ -72,15 +89,17 @@ def protocol_error_response(status: int, code: str, message: str) -> Response:
     return _json(status, {"message": message}, {"x-amzn-ErrorType": code})
 
 
-def check_signature(headers: Mapping[str, str], query: Mapping[str, list[str]]) -> str | None:
-    """Require a SigV4 ``Authorization`` header (or a presigned query); return the access key id.
+def check_signature(headers: Mapping[str, str], query: Mapping[str, list[str]]) -> Credential:
+    """Require a SigV4 ``Authorization`` header (or a presigned query); return its access key id and Region.
 
     Any credentials are accepted: the signature is not verified, only its presence and shape.
     """
     authorization = headers.get("authorization")
     if authorization is None:
         if "X-Amz-Signature" in query:
-            return query.get("X-Amz-Credential", [""])[-1].split("/", 1)[0] or None
+            # AKID/DATE/REGION/SERVICE/aws4_request, as in the header.
+            scope = query.get("X-Amz-Credential", [""])[-1].split("/")
+            return Credential(scope[0] or None, scope[2] if len(scope) == 5 else None)
         raise MissingAuthenticationTokenException()
     match = _SIGV4.match(authorization.strip())
     if not match:
@@ -88,7 +107,7 @@ def check_signature(headers: Mapping[str, str], query: Mapping[str, list[str]]) 
             "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters "
             f"of an AWS4-HMAC-SHA256 signature. Authorization={authorization[:40]}"
         )
-    return match.group("key")
+    return Credential(match.group("key"), match.group("region"))
 
 
 def _job_details(job: Job) -> dict[str, Any]:
@@ -121,23 +140,36 @@ def _cloud_trail_properties(job: Job) -> dict[str, Any]:
 
 
 class PolicyGenerationResponses:
-    """One method per implemented operation: parameters in, JSON-ready document out."""
+    """One method per implemented operation: parameters in, JSON-ready document out.
+
+    The operations see only the partition of the service that belongs to the caller of the request
+    :meth:`dispatch` is answering (its account and Region): :meth:`regional`.
+    """
 
     def __init__(self, backend: PolicyGenerationBackend) -> None:
         self.backend = backend
+
+    def regional(self, *, create: bool = False) -> RegionalBackend:
+        """The caller's account and Region of the service (kept once ``create`` starts a job there)."""
+        try:
+            caller = _CALLER.get()
+        except LookupError:
+            raise RuntimeError("No request is being answered; answer requests with dispatch().") from None
+        return self.backend.regional(caller, create=create)
 
     def start_policy_generation(self, params: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
         """PUT /policy/generation."""
         if params.get("clientToken") is None:
             # The SDKs fill in an idempotency token; a bare HTTP client may not.
             params = {**params, "clientToken": str(uuid.uuid4())}
-        job = self.backend.start_policy_generation(params, request)
+        job = self.regional(create=True).start_policy_generation(params, request)
         return {"jobId": job.job_id}
 
     def get_generated_policy(self, params: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
         """GET /policy/generation/{jobId}."""
-        job = self.backend.get_job(params["jobId"])
-        generated = self.backend.generated_policies(
+        regional = self.regional()
+        job = regional.get_job(params["jobId"])
+        generated = regional.generated_policies(
             job,
             resource_placeholders=bool(params.get("includeResourcePlaceholders")),
             service_level_template=bool(params.get("includeServiceLevelTemplate")),
@@ -152,7 +184,7 @@ class PolicyGenerationResponses:
 
     def list_policy_generations(self, params: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
         """GET /policy/generation."""
-        page, next_token = self.backend.list_policy_generations(
+        page, next_token = self.regional().list_policy_generations(
             params.get("principalArn"), params.get("maxResults"), params.get("nextToken")
         )
         generations = []
@@ -167,11 +199,16 @@ class PolicyGenerationResponses:
 
     def cancel_policy_generation(self, params: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
         """PUT /policy/generation/{jobId}."""
-        self.backend.cancel_policy_generation(params["jobId"])
+        self.regional().cancel_policy_generation(params["jobId"])
         return {}
 
     def handler(self, operation: str) -> Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]:
-        """The method for an operation name (``StartPolicyGeneration`` -> ``start_policy_generation``)."""
+        """The method for an operation name (``StartPolicyGeneration`` -> ``start_policy_generation``).
+
+        The policy checks hold no state and have their handlers in :mod:`policygen.emulator.policy_checks`.
+        """
+        if operation in POLICY_CHECK_HANDLERS:
+            return POLICY_CHECK_HANDLERS[operation]
         method: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] = getattr(
             self, re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
         )
@@ -181,15 +218,28 @@ class PolicyGenerationResponses:
         """Answer one request: authenticate, route, read and validate input, call, serialise."""
         operation: str | None = None
         try:
-            access_key_id = check_signature(request.headers, request.query)
+            credential = check_signature(request.headers, request.query)
+            caller = self.backend.caller(credential.access_key_id, credential.region)
             operation, labels = resolve(request.method, request.path)
-            self.backend.authorize(access_key_id, operation)
+            self.backend.authorize(credential.access_key_id, operation)
             model = service_model().operation_model(operation)
             params = parse_input(model, labels, request.query, request.body)
             validate_input(model, params)
             body = json.loads(request.body) if request.body.strip() else {}
-            response = _json(200, self.handler(operation)(params, body))
+            token = _CALLER.set(caller)
+            try:
+                response = _json(200, self.handler(operation)(params, body))
+            finally:
+                _CALLER.reset(token)
         except AccessAnalyzerError as error:
             response = error_response(error)
         response.operation = operation
         return response
+
+    def caller_of(self, request: Request) -> tuple[str | None, str | None]:
+        """The account and Region a request is signed for, as far as its signature tells (for the request log)."""
+        try:
+            credential = check_signature(request.headers, request.query)
+        except AccessAnalyzerError:
+            return None, None
+        return self.backend.world.account_of(credential.access_key_id), credential.region

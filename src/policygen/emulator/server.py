@@ -41,6 +41,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType, TracebackType
+from typing import TextIO
 from urllib.parse import parse_qs, urlsplit
 
 from policygen.emulator.cloudtrail import Limits
@@ -56,12 +57,15 @@ from policygen.emulator.faults import FAULT_KINDS, FAULT_PHASES, Fault, FaultInj
 from policygen.emulator.models import (
     DEFAULT_CONCURRENCY,
     DEFAULT_DAILY_QUOTA,
+    LOW_DAILY_QUOTA,
+    LOW_DAILY_QUOTA_REGIONS,
     MAX_JOB_SECONDS,
+    REGION_PATTERN,
     Clock,
     PolicyGenerationBackend,
-    World,
     utc_now,
 )
+from policygen.emulator.requestlog import RequestLog, RequestRecord
 from policygen.emulator.responses import (
     PolicyGenerationResponses,
     Request,
@@ -72,6 +76,7 @@ from policygen.emulator.responses import (
 from policygen.emulator.samplelogs import write_sample_logs
 from policygen.emulator.urls import operation_of
 from policygen.emulator.validation import service_model
+from policygen.emulator.world import World
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +99,6 @@ MAX_LATENCY_SECONDS = 60.0
 MAX_SAMPLE_DAYS = 90
 #: Loopback host names accepted besides loopback IP addresses.
 LOOPBACK_NAMES = frozenset({"localhost"})
-#: A Region name, as CloudTrail's folder layout uses it (us-east-1, us-gov-west-1, eu-central-2).
-_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
 #: A host name (RFC 1123 labels), for --host values that are not IP addresses.
 _HOST_NAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
 #: Exceptions meaning the client went away; answering it is pointless, and logging it is noise.
@@ -170,6 +173,42 @@ class _Handler(BaseHTTPRequestHandler):
         # Set when a body is refused unread, so that finish() drains it before the socket closes.
         self._linger = False
 
+    def handle_one_request(self) -> None:
+        """Read and answer one request of the connection, starting its request-log fields afresh."""
+        # What the request log tells of this request: when it began (its request line read), the
+        # request once parsed, and the operation it is for.
+        self._started: float | None = None
+        self._parsed = False  # this request's headers were read (self.headers may be the last one's)
+        self._request: Request | None = None
+        self._operation: str | None = None
+        super().handle_one_request()
+
+    def parse_request(self) -> bool:
+        """Note when the request began (its request line has arrived), then parse it."""
+        self._started = time.perf_counter()
+        self._parsed = super().parse_request()
+        return self._parsed
+
+    def _record(self, status: int | None) -> None:
+        """Count the request, and log it when the endpoint logs requests (``--log-requests``)."""
+        now = time.perf_counter()
+        request = self._request
+        if request is None and self._parsed:
+            # Refused before it was read whole (413, 408...): its signature still tells who sent it.
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            request = Request(method=self.command or "-", path="", query={}, headers=headers)
+        account, region = self.server.responses.caller_of(request) if request is not None else (None, None)
+        self.server.requests.record(
+            RequestRecord(
+                method=getattr(self, "command", None) or "-",
+                operation=self._operation,
+                account=account,
+                region=region,
+                status=status,
+                milliseconds=1000 * (now - (self._started if self._started is not None else now)),
+            )
+        )
+
     def _handle(self) -> None:
         try:
             url = urlsplit(self.path)
@@ -189,7 +228,9 @@ class _Handler(BaseHTTPRequestHandler):
             headers={name.lower(): value for name, value in self.headers.items()},
             body=body,
         )
-        fault = self.server.faults.draw(operation_of(request.method, request.path))
+        self._request = request
+        self._operation = operation_of(request.method, request.path)
+        fault = self.server.faults.draw(self._operation)
         if self.server.faults.plan.latency:
             time.sleep(self.server.faults.plan.latency)
         if fault is not None and fault.phase == "before":
@@ -201,6 +242,7 @@ class _Handler(BaseHTTPRequestHandler):
             # A bug must look like a service failure to the client, never like a stack trace.
             log.exception("unexpected error answering %s %s", self.command, self.path)
             response = error_response(InternalServerException())
+        self._operation = response.operation or self._operation
         if fault is not None:
             self._fail(fault)
             return
@@ -281,6 +323,7 @@ class _Handler(BaseHTTPRequestHandler):
         error = fault.error()
         if error is None:
             self.close_connection = True
+            self._record(None)
             return
         self._send(error_response(error))
 
@@ -298,6 +341,7 @@ class _Handler(BaseHTTPRequestHandler):
         except _CLIENT_GONE as exc:
             log.debug("client %s went away before its answer was written: %r", self.address_string(), exc)
             self.close_connection = True
+        self._record(response.status)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """The errors Python's HTTP server detects itself (414, 431, 501...), in the service's JSON shape."""
@@ -354,6 +398,7 @@ class _Server(ThreadingHTTPServer):
         responses: PolicyGenerationResponses,
         faults: FaultInjector,
         *,
+        requests: RequestLog | None = None,
         socket_timeout: float | None = DEFAULT_SOCKET_TIMEOUT,
         max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
@@ -364,6 +409,7 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.responses = responses
         self.faults = faults
+        self.requests = requests or RequestLog()
         self._counter = 0
         self._lock = threading.Lock()
         self._connections: set[socket.socket] = set()
@@ -426,8 +472,11 @@ class Emulator:
             the endpoint accepts any signature and serves policies derived from CloudTrail logs.
         port: The port to bind; 0 (the default) picks a free one, read it back from :attr:`url`.
         job_seconds: How long a job stays IN_PROGRESS before it SUCCEEDED or FAILED.
-        daily_quota: Policy generations that may be started per day (the service allows 50).
-        concurrency: Policy generations that may be in progress at a time (the service allows 1).
+        daily_quota: Policy generations that may be started per day in each account and Region;
+            default: AWS's, 50, or 5 in af-south-1, ap-east-1, ap-southeast-3, eu-south-1 and
+            me-south-1. A number applies in every Region.
+        concurrency: Policy generations that may be in progress at a time in each account and
+            Region (the service allows 1).
         cloudtrail_dir: A folder of CloudTrail logs in the S3 delivery layout to generate policies
             from; default: none, so every job SUCCEEDS with no activity and no policy.
         world: The access roles and trails that exist; default: everything exists.
@@ -438,6 +487,12 @@ class Emulator:
         socket_timeout: Seconds a connection may stay silent before it is closed (a body that
             does not arrive is answered 408); None: no limit.
         max_body_bytes: Largest request body read; larger ones are answered 413 unread.
+        request_log: A stream to write one line per request to (``--log-requests``: stderr);
+            default: none. Requests are counted either way, in :attr:`requests`.
+
+    The service's state is partitioned by account and Region (see :mod:`policygen.emulator.models`):
+    ``emu.backend.jobs()`` lists every partition's jobs, ``emu.backend.jobs(region="eu-west-1")``
+    one Region's.
     """
 
     def __init__(
@@ -446,7 +501,7 @@ class Emulator:
         port: int = 0,
         job_seconds: float = 0.0,
         *,
-        daily_quota: int = DEFAULT_DAILY_QUOTA,
+        daily_quota: int | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
         cloudtrail_dir: Path | str | None = None,
         world: World | None = None,
@@ -456,6 +511,7 @@ class Emulator:
         allow_remote: bool = False,
         socket_timeout: float | None = DEFAULT_SOCKET_TIMEOUT,
         max_body_bytes: int = MAX_BODY_BYTES,
+        request_log: TextIO | None = None,
     ) -> None:
         _check_options(host, port, allow_remote, socket_timeout, max_body_bytes)
         self.host = host
@@ -472,6 +528,8 @@ class Emulator:
             limits=limits,
         )
         self.faults = FaultInjector(faults)
+        #: Every request answered, counted by operation (and logged, with ``request_log``).
+        self.requests = RequestLog(request_log)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -493,6 +551,7 @@ class Emulator:
             (self.host, self.port),
             PolicyGenerationResponses(self.backend),
             self.faults,
+            requests=self.requests,
             socket_timeout=self.socket_timeout,
             max_body_bytes=self.max_body_bytes,
         )
@@ -616,7 +675,7 @@ def _principal_arn(text: str) -> str:
 def _regions(text: str) -> tuple[str, ...]:
     """An argparse type for --sample-regions: comma-separated Region names (they become folder names)."""
     regions = tuple(region.strip() for region in text.split(",") if region.strip())
-    bad = [region for region in regions if not _REGION.fullmatch(region)]
+    bad = [region for region in regions if not REGION_PATTERN.fullmatch(region)]
     if bad or not regions:
         raise argparse.ArgumentTypeError(
             f"expected comma-separated Region names such as us-east-1,eu-west-1; got {text[:200]!r}"
@@ -658,14 +717,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--daily-quota",
         type=_whole(0, what="a number of generations"),
-        default=DEFAULT_DAILY_QUOTA,
-        help="policy generations per day, cancelled ones counted (default: %(default)s, as AWS)",
+        default=None,
+        help="policy generations per day in each account and Region, cancelled ones counted; a number sets it for "
+        f"every Region (default: AWS's, {DEFAULT_DAILY_QUOTA}, or {LOW_DAILY_QUOTA} in "
+        f"{', '.join(sorted(LOW_DAILY_QUOTA_REGIONS))})",
     )
     parser.add_argument(
         "--concurrency",
         type=_whole(1, what="a number of generations"),
         default=DEFAULT_CONCURRENCY,
-        help="policy generations in progress at a time, 1 or more (default: %(default)s, as AWS)",
+        help="policy generations in progress at a time in each account and Region, 1 or more "
+        "(default: %(default)s, as AWS)",
+    )
+    parser.add_argument(
+        "--log-requests",
+        action="store_true",
+        help="print one line per request on stderr: method, operation, account, Region, status, milliseconds",
     )
     parser.add_argument(
         "--socket-timeout",
@@ -706,8 +773,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--world",
         type=Path,
         metavar="FILE",
-        help='JSON {"accessRoles": [...], "trails": [...], "deniedAccessKeys": [...]}: jobs naming others '
-        "FAIL (default: all exist)",
+        help='JSON {"accessRoles": [...], "trails": [...], "deniedAccessKeys": [...], "accounts": {"AKID": '
+        '"111122223333"}}: jobs naming other roles or trails FAIL; each access key\'s jobs are its account\'s '
+        "(default: all exist, every key in 123456789012)",
     )
     faults = parser.add_argument_group("fault injection")
     faults.add_argument(
@@ -797,6 +865,7 @@ def main(argv: list[str] | None = None) -> int:
         faults=plan,
         allow_remote=args.allow_remote,
         socket_timeout=args.socket_timeout,
+        request_log=sys.stderr if args.log_requests else None,
     )
     if not is_loopback(args.host):
         print(

@@ -1,10 +1,11 @@
 """Routing: an HTTP method and path to an operation of the ``accessanalyzer`` model.
 
 The route table is built from the model's ``http.requestUri`` templates, so every operation of the
-service is recognised. The endpoint implements the four policy-generation operations; a request
-for any other operation of the service is answered with a ``ValidationException`` whose reason is
-``notSupported`` (a modelled error that every SDK can parse), and a request that matches no
-operation at all is answered as AWS's front door answers it, ``UnknownOperationException`` (404).
+service is recognised. The endpoint implements the four policy-generation operations and the
+three policy checks (:mod:`policygen.emulator.policy_checks`); a request for any other operation
+of the service is answered with a ``ValidationException`` whose reason is ``notSupported`` (a
+modelled error that every SDK can parse), and a request that matches no operation at all is
+answered as AWS's front door answers it, ``UnknownOperationException`` (404).
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from dataclasses import dataclass
 from functools import cache
 
 from policygen.emulator.exceptions import UnknownOperationException, ValidationException
+from policygen.emulator.policy_checks import OPERATIONS as POLICY_CHECKS
 from policygen.emulator.validation import service_model
 
-IMPLEMENTED = frozenset(
-    {"StartPolicyGeneration", "GetGeneratedPolicy", "ListPolicyGenerations", "CancelPolicyGeneration"}
+IMPLEMENTED = (
+    frozenset({"StartPolicyGeneration", "GetGeneratedPolicy", "ListPolicyGenerations", "CancelPolicyGeneration"})
+    | POLICY_CHECKS
 )
 
 

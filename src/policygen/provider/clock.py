@@ -11,6 +11,7 @@ import os
 from datetime import UTC, datetime
 
 from policygen.errors import PolicygenError
+from policygen.timestamps import parse_timestamp
 
 #: Environment variable that fixes the provider's current time (for tests and rehearsals).
 NOW_ENV = "POLICYGEN_NOW"
@@ -21,11 +22,8 @@ def now() -> datetime:
     fixed = os.environ.get(NOW_ENV)
     if not fixed:
         return datetime.now(UTC)
-    try:
-        parsed = datetime.fromisoformat(fixed)
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
+    parsed = parse_timestamp(fixed)
+    if parsed is None:
         raise PolicygenError(
             f"{NOW_ENV}={fixed!r} is not an RFC 3339 time with a zone; write it like 2027-03-11T00:00:00Z, "
             f"or unset {NOW_ENV} to use the real time."

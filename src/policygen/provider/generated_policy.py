@@ -15,7 +15,7 @@ from tf.types import Bool, List, String
 
 from policygen._names import GENERATED_POLICY_TYPE, PROVIDER_TYPE
 from policygen.provider.diagnostics import ProviderContext, diagnosed
-from policygen.provider.timestamps import job_fields
+from policygen.provider.job_fields import job_fields
 
 
 class GeneratedPolicyDataSource(DataSource):

@@ -34,6 +34,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from policygen.timestamps import parse_time, parse_timestamp
+
 log = logging.getLogger("policygen.provider")
 
 #: How long a planned window and token are reused by later plans of the same request.
@@ -130,21 +132,15 @@ def _stamp(now: datetime) -> str:
 
 def planned_on(entry: PlannedCreate) -> datetime | None:
     """When ``entry`` was planned, or None when its stamp is unreadable."""
-    try:
-        return datetime.fromisoformat(entry.planned_on)
-    except ValueError:
-        return None
+    return parse_time(entry.planned_on)
 
 
 def _fresh(raw: Any, now: datetime) -> bool:
     if not isinstance(raw, dict):
         return False
-    try:
-        stamp = datetime.fromisoformat(str(raw.get("planned_on")))
-    except ValueError:
-        return False
+    stamp = parse_timestamp(raw.get("planned_on"))
     limit = REUSE_FOR if raw.get("client_token") else KEEP_REPLACED_FOR
-    return stamp.tzinfo is not None and now - stamp <= limit
+    return stamp is not None and now - stamp <= limit
 
 
 def new_entry(now: datetime, *, start_time: str | None, client_token: str, replaces: str | None) -> PlannedCreate:

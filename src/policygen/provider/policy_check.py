@@ -6,7 +6,8 @@ is FAIL when a finding is at or above ``fail_on`` or a check fails, so a ``lifec
 on ``result == "PASS"`` stops an adoption at plan, with ``message`` as its error.
 
 AWS charges for CheckNoNewAccess and CheckAccessNotGranted (custom policy checks): a data source
-is read on every plan and refresh, so each of those calls them once per data source.
+is read on every plan and refresh, so each of those calls them once per data source. They are not
+called for a policy whose grammar is broken (ValidatePolicy's ERROR findings fail it already).
 """
 
 from __future__ import annotations
@@ -18,14 +19,24 @@ from tf.schema import Attribute, Schema
 from tf.types import Bool, List, String
 
 from policygen._names import POLICY_CHECK_TYPE, PROVIDER_TYPE
+from policygen.policy import FindingType, PolicyDocumentError, parse_policy
 from policygen.provider.diagnostics import ProviderContext, diagnosed
 from policygen.provider.types import ObjectList
 
 #: Finding types of ValidatePolicy, from the most to the least severe.
-SEVERITIES = ("ERROR", "SECURITY_WARNING", "WARNING", "SUGGESTION")
+SEVERITIES = tuple(t.value for t in FindingType)
+
+#: The custom (charged) checks, and the attribute that asks for each.
+_CUSTOM_CHECKS = (("CheckNoNewAccess", "reference"), ("CheckAccessNotGranted", "denied_actions"))
 
 FINDING = ObjectList(
-    {"finding_type": String(), "issue_code": String(), "details": String(), "learn_more_link": String()}
+    {
+        "finding_type": String(),
+        "issue_code": String(),
+        "details": String(),
+        "location": String(),
+        "learn_more_link": String(),
+    }
 )
 
 
@@ -58,7 +69,7 @@ class PolicyCheckDataSource(DataSource):
                     "denied_actions",
                     List(String()),
                     optional=True,
-                    description="Actions `policy` must not grant, e.g. `[\"iam:PassRole\"]`; CheckAccessNotGranted "
+                    description='Actions `policy` must not grant, e.g. `["iam:PassRole"]`; CheckAccessNotGranted '
                     "(a custom policy check, charged by AWS).",
                 ),
                 Attribute(
@@ -74,7 +85,8 @@ class PolicyCheckDataSource(DataSource):
                     "findings",
                     FINDING,
                     computed=True,
-                    description="ValidatePolicy's findings: finding_type, issue_code, details, learn_more_link.",
+                    description="ValidatePolicy's findings: finding_type, issue_code, details, location "
+                    "(`line L, column C` of `policy`, or null) and learn_more_link.",
                 ),
                 Attribute(
                     "new_access",
@@ -104,31 +116,44 @@ class PolicyCheckDataSource(DataSource):
     @diagnosed(fallback=lambda config: None)
     def read(self, ctx: ReadDataContext, config: Config) -> State | None:
         service = self.provider.service
-        findings = service.validate_policy(config["policy"])
-        threshold = SEVERITIES.index(config.get("fail_on") or "ERROR")
-        blocking = [f for f in findings if SEVERITIES.index(f.get("findingType", "ERROR")) <= threshold]
-        reasons = [f"{f['findingType']} {f.get('issueCode', '')}: {f.get('findingDetails', '')}" for f in blocking]
+        policy: str = config["policy"]
+        findings = service.validate_policy(policy)
+        threshold = FindingType(config.get("fail_on") or FindingType.ERROR.value)
+        blocking = [f for f in findings if _finding_type(f).at_least(threshold)]
+        reasons = [
+            f"{f['findingType']} {f.get('issueCode', '')}{_at(f)}: {f.get('findingDetails', '')}" for f in blocking
+        ]
         new_access = granted = None
-        if config.get("reference"):
-            answer = service.check_no_new_access(config["policy"], config["reference"])
-            new_access = answer.get("result") == "FAIL"
-            if new_access:
-                reasons.append(f"It grants new access: {_reasons(answer)}")
-        if config.get("denied_actions"):
-            answer = service.check_access_not_granted(config["policy"], list(config["denied_actions"]))
-            granted = answer.get("result") == "FAIL"
-            if granted:
-                reasons.append(f"It grants denied actions: {_reasons(answer)}")
-        summary = f"{len(findings)} finding(s), {len(blocking)} at or above {SEVERITIES[threshold]}"
+        custom = bool(config.get("reference") or config.get("denied_actions"))
+        if custom and not _readable(policy):
+            # Both checks would refuse it; its ERROR findings (which always block) say why.
+            asked = [name for name, key in _CUSTOM_CHECKS if config.get(key)]
+            reasons.append(
+                f"{' and '.join(asked)} {'was' if len(asked) == 1 else 'were'} not run: the policy is not valid."
+            )
+        elif custom:
+            if config.get("reference"):
+                answer = service.check_no_new_access(policy, config["reference"])
+                new_access = answer.get("result") == "FAIL"
+                if new_access:
+                    reasons.append(f"It grants access that `reference` does not: {_reasons(answer)}")
+            if config.get("denied_actions"):
+                answer = service.check_access_not_granted(policy, list(config["denied_actions"]))
+                granted = answer.get("result") == "FAIL"
+                if granted:
+                    reasons.append(f"It grants one or more of `denied_actions`: {_reasons(answer)}")
+        summary = f"{len(findings)} finding(s), {len(blocking)} at or above {threshold.value}"
+        message = f"The policy fails the check. {' '.join(reasons)}" if reasons else f"The policy passes ({summary})."
         return {
             **config,
             "result": "FAIL" if reasons else "PASS",
-            "message": (" ".join(reasons) if reasons else f"The policy passes ({summary}).")[:4000],
+            "message": message[:4000],
             "findings": [
                 {
                     "finding_type": f.get("findingType"),
                     "issue_code": f.get("issueCode"),
                     "details": f.get("findingDetails"),
+                    "location": _at(f).removeprefix(" at ") or None,
                     "learn_more_link": f.get("learnMoreLink"),
                 }
                 for f in findings
@@ -138,9 +163,35 @@ class PolicyCheckDataSource(DataSource):
         }
 
 
+def _finding_type(finding: dict[str, Any]) -> FindingType:
+    """The finding's type; one this version does not know blocks like an ERROR (the safe side)."""
+    try:
+        return FindingType(str(finding.get("findingType")))
+    except ValueError:
+        return FindingType.ERROR
+
+
+def _at(finding: dict[str, Any]) -> str:
+    """`` at line L, column C``: where the finding's first location starts, or nothing."""
+    locations = finding.get("locations") or []
+    if not locations:
+        return ""
+    start = locations[0].get("span", {}).get("start", {})
+    return f" at line {start.get('line')}, column {start.get('column')}"
+
+
+def _readable(policy: str) -> bool:
+    """Whether the access checks can read the policy: JSON, and no error in its grammar."""
+    try:
+        parse_policy(policy).require_valid()
+    except (PolicyDocumentError, ValueError):
+        return False
+    return True
+
+
 def _reasons(answer: dict[str, Any]) -> str:
     described = [r.get("description", "") for r in answer.get("reasons", []) if r.get("description")]
-    return "; ".join(described) or str(answer.get("message") or "no reason given")
+    return " ".join(described) or str(answer.get("message") or "no reason given")
 
 
 __all__ = ["PolicyCheckDataSource"]

@@ -1,14 +1,16 @@
 """``accessanalyzer_policy_generation``: starts one Access Analyzer policy generation during apply.
 
-Every input of the request forces replacement (a changed request is a new job); the job's id,
-status and times are computed. Order: model, schema, validate, create, read, update, delete, import.
+The request's attributes are the table of fields (:mod:`policygen.spec.fields`): every one forces
+replacement (a changed request is a new job). The wait settings and ``instance_key`` are the
+resource's own and change in place; the job's id, status and times are computed.
+Order: model, schema, validate, create, read, update, delete, import.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from tf.iface import (
@@ -22,83 +24,60 @@ from tf.iface import (
     UpdateContext,
 )
 from tf.schema import Attribute, Schema
-from tf.types import Bool, List, Map, Number, String, Unknown
+from tf.types import Bool, List, Map, Number, String, TfType, Unknown
 from tf.utils import Diagnostics
 
 from policygen._names import POLICY_GENERATION_TYPE, PROVIDER_TYPE
 from policygen.errors import JobNotFoundError, PolicygenError
 from policygen.provider import clock
 from policygen.provider.diagnostics import ProviderContext, diagnosed
+from policygen.provider.job_fields import job_fields
 from policygen.provider.planned import REUSE_FOR, PlannedCreate, new_entry, planned_on, request_key
-from policygen.provider.timestamps import job_fields, rfc3339
 from policygen.provider.types import ObjectList, Timestamp
+from policygen.service_limits import JOB_HISTORY
+from policygen.spec import fields
+from policygen.spec.arns import parse_arn
+from policygen.spec.fields import ATTRIBUTE_OF, REQUEST_FIELDS, TRAIL_FIELDS, Field
+from policygen.timestamps import parse_timestamp, rfc3339
 
 log = logging.getLogger("policygen.provider")
 
 # ---- model -------------------------------------------------------------------------------------
 
-#: API field name -> attribute name, for turning spec pointers into attribute paths.
-_ATTRIBUTE_OF = {
-    "principalArn": "principal_arn",
-    "accessRole": "access_role",
-    "trails": "trails",
-    "cloudTrailArn": "cloud_trail_arn",
-    "regions": "regions",
-    "allRegions": "all_regions",
-    "startTime": "start_time",
-    "endTime": "end_time",
-    "lookbackDays": "lookback_days",
-    "clientToken": "client_token",
-    "triggers": "triggers",
-}
-
-#: The configured inputs that identify a request (the key of its planned create, see planned.py).
-#: ``start_time`` counts only when it was configured, that is without ``lookback_days``;
-#: ``client_token`` not at all, since the plan may compute it.
-_KEY_INPUTS = ("principal_arn", "access_role", "trails", "lookback_days", "end_time", "triggers", "instance_key")
-#: Access Analyzer keeps a job about this long; older jobs are no longer returned.
-JOB_HISTORY = timedelta(days=7)
+#: The configured inputs that identify a request (the key of its planned create, see planned.py):
+#: every field the plan cannot compute, and ``instance_key``. ``start_time`` counts only when it
+#: was configured, that is without ``lookback_days``; ``client_token`` not at all.
+_KEY_INPUTS = (*(f.attribute for f in REQUEST_FIELDS if not f.computed), "instance_key")
+#: The attributes of the request's fields, a trail's included: the steps a diagnostic's path can take.
+_ATTRIBUTES = frozenset(ATTRIBUTE_OF.values())
 #: Statuses of a job that a create must never end holding when the job had them before it began.
 _SPENT = frozenset({"FAILED", "CANCELED"})
 
 
 def document_of(state: State) -> dict[str, Any]:
-    """The spec document (API field names) that a resource's attributes describe."""
-    trails = []
-    for trail in state.get("trails") or []:
-        item: dict[str, Any] = {"cloudTrailArn": trail["cloud_trail_arn"]}
-        if trail.get("regions"):
-            item["regions"] = list(trail["regions"])
-        if trail.get("all_regions") is not None:
-            item["allRegions"] = trail["all_regions"]
-        trails.append(item)
-    details: dict[str, Any] = {"trails": trails, "accessRole": state.get("access_role")}
-    for attribute, key in (("start_time", "startTime"), ("lookback_days", "lookbackDays"), ("end_time", "endTime")):
-        if state.get(attribute) not in (None, Unknown):
-            details[key] = state[attribute]
-    doc: dict[str, Any] = {
-        "policyGenerationDetails": {"principalArn": state.get("principal_arn")},
-        "cloudTrailDetails": details,
-    }
-    if state.get("client_token") not in (None, Unknown):
-        doc["clientToken"] = state["client_token"]
-    if state.get("triggers"):
-        doc["triggers"] = dict(state["triggers"])
-    return doc
+    """The spec document (API field names) that a resource's attributes describe.
+
+    A value unknown until apply counts as left out (the plan fills in what it computes).
+    """
+    return fields.document({name: None if value is Unknown else value for name, value in state.items()})
 
 
 def attribute_path(pointer: str) -> list[Any]:
-    """``/cloudTrailDetails/trails/0/cloudTrailArn`` -> ``["trails", (0,), "cloud_trail_arn"]``."""
+    """``/cloudTrailDetails/trails/0/cloudTrailArn`` -> ``["trails", (0,), "cloud_trail_arn"]``.
+
+    Terraform's paths step into lists by index and into objects by attribute; a part that names
+    no attribute (a trigger's key) ends the path at the attribute that holds it.
+    """
     path: list[Any] = []
-    for part in pointer.split("/")[1:]:
-        if part.isdigit():
-            path.append((int(part),))
-        elif part in _ATTRIBUTE_OF:
-            path.append(_ATTRIBUTE_OF[part])
+    for step in fields.attribute_path(pointer):
+        if isinstance(step, int):
+            path.append((step,))
+        elif step in _ATTRIBUTES:
+            path.append(step)
     return path
 
 
-_API_NAME = re.compile(r"\b(" + "|".join(k for k, v in _ATTRIBUTE_OF.items() if k != v) + r")\b(: (?=true|false))?")
+_API_NAME = re.compile(r"\b(" + "|".join(k for k, v in ATTRIBUTE_OF.items() if k != v) + r")\b(: (?=true|false))?")
 
 
 def in_attribute_terms(message: str) -> str:
@@ -106,7 +85,7 @@ def in_attribute_terms(message: str) -> str:
 
     The spec's checks speak the API's field names, as spec files do; an HCL user wrote attributes.
     """
-    return _API_NAME.sub(lambda m: _ATTRIBUTE_OF[m.group(1)] + (" = " if m.group(2) else ""), message)
+    return _API_NAME.sub(lambda m: ATTRIBUTE_OF[m.group(1)] + (" = " if m.group(2) else ""), message)
 
 
 def report(diags: Diagnostics, findings: list[tuple[str, str]]) -> None:
@@ -141,10 +120,36 @@ class TrailList(ObjectList):
         ]
 
 
+def _tf_type(field: Field) -> TfType:
+    """The Terraform type of a field of the request."""
+    if field.kind == "objects":
+        return TRAIL
+    if field.kind == "strings":
+        return List(String())
+    if field.kind == "string_map":
+        return Map(String())
+    return {"string": String, "timestamp": Timestamp, "number": Number, "boolean": Bool}[field.kind]()
+
+
+#: The type of ``trails``: a list of objects with the attributes of a trail's fields.
 TRAIL = TrailList(
-    {"cloud_trail_arn": String(), "regions": List(String()), "all_regions": Bool()},
-    optional={"regions", "all_regions"},
+    {item.attribute: _tf_type(item) for item in TRAIL_FIELDS},
+    optional={item.attribute for item in TRAIL_FIELDS if not item.required},
 )
+
+
+def _request_attribute(field: Field) -> Attribute:
+    """The resource's attribute for one field of the request (see :mod:`policygen.spec.fields`)."""
+    return Attribute(
+        field.attribute,
+        _tf_type(field),
+        description=field.description,
+        required=field.required,
+        optional=not field.required,
+        computed=field.computed,
+        requires_replace=field.forces_replacement,
+    )
+
 
 #: How long create waits with `wait_for_completion` when `wait_timeout` is not set.
 DEFAULT_WAIT_TIMEOUT = "60m"
@@ -194,59 +199,13 @@ class PolicyGenerationHandler(Resource):
 
     @classmethod
     def get_schema(cls) -> Schema:
-        def replace(name: str, type_: Any, description: str, **kw: Any) -> Attribute:
-            return Attribute(name, type_, description=description, requires_replace=True, **kw)
-
+        """The request's fields (from the table), then the attributes of the resource itself."""
         return Schema(
             version=1,
             description="Starts an IAM Access Analyzer policy generation (StartPolicyGeneration) during "
             "apply. Every input forces a new job; `job_id` is the job's id.",
             attributes=[
-                replace(
-                    "principal_arn", String(), "ARN of the IAM role or user to generate a policy for.", required=True
-                ),
-                replace(
-                    "access_role",
-                    String(),
-                    "ARN of the service role Access Analyzer uses to read the trails.",
-                    required=True,
-                ),
-                replace(
-                    "trails",
-                    TRAIL,
-                    "CloudTrail trails to analyse: `cloud_trail_arn`, and either `regions` or `all_regions = true`.",
-                    required=True,
-                ),
-                replace(
-                    "start_time",
-                    Timestamp(),
-                    "Start of the window (RFC 3339). Computed from "
-                    "`lookback_days` when the job is created if left out.",
-                    optional=True,
-                    computed=True,
-                ),
-                replace(
-                    "lookback_days",
-                    Number(),
-                    "Relative window: the last N days (1-90), resolved "
-                    "into `start_time` once, when the job is created.",
-                    optional=True,
-                ),
-                replace("end_time", Timestamp(), "End of the window (RFC 3339). Default: now.", optional=True),
-                replace(
-                    "client_token",
-                    String(),
-                    "Idempotency token. Default: derived from the request, so a retried apply returns the same job.",
-                    optional=True,
-                    computed=True,
-                ),
-                replace(
-                    "triggers",
-                    Map(String()),
-                    "Opaque strings mixed into the derived client token: changing one starts a new job for an "
-                    "otherwise identical request (like `terraform_data.triggers_replace`). Not with `client_token`.",
-                    optional=True,
-                ),
+                *(_request_attribute(field) for field in REQUEST_FIELDS),
                 Attribute(
                     "wait_for_completion",
                     Bool(),
@@ -305,7 +264,8 @@ class PolicyGenerationHandler(Resource):
         if diags.has_errors() or _contains_unknown(config):
             return  # values that come from other resources are checked at apply
         # Imported here, not at the top: the spec's checks bring jsonschema and ruamel.yaml (~0.15 s),
-        # which the launches that only answer GetProviderSchema must not pay (bench/).
+        # which the launches that only answer GetProviderSchema must not pay (bench/). The table of
+        # fields (policygen.spec.fields) imports nothing heavy, so it is read at the top.
         from policygen.spec import document_findings
 
         report(diags, document_findings(document_of(config)))
@@ -446,7 +406,8 @@ class PolicyGenerationHandler(Resource):
 
     def _request(self, planned: State) -> dict[str, Any]:
         """The StartPolicyGeneration request of a planned state: the window and token the plan showed."""
-        from policygen.spec import resolve_request  # see validate
+        # Imported here: the spec's model brings uuid and hashlib (~3 ms), which only a create needs.
+        from policygen.spec.model import resolve_request
 
         doc = document_of(planned)
         details = doc["cloudTrailDetails"]
@@ -518,23 +479,15 @@ class PolicyGenerationHandler(Resource):
             (g["principalArn"] for g in service.list() if g["jobId"] == details["jobId"]), None
         )
         trail_info = properties.get("cloudTrailProperties") or {}
-        trails = [
-            {
-                "cloud_trail_arn": t["cloudTrailArn"],
-                "regions": list(t.get("regions") or []) or None,
-                "all_regions": t.get("allRegions"),
-            }
-            for t in trail_info.get("trailProperties") or []
-        ]
+        # A trail's properties are named like the request's trails.
+        trails = [fields.attributes(t, TRAIL_FIELDS) for t in trail_info.get("trailProperties") or []]
+        for trail in trails:
+            trail["regions"] = list(trail["regions"] or []) or None
         return {
+            **dict.fromkeys(f.attribute for f in REQUEST_FIELDS),  # what the service does not return
             "principal_arn": principal,
-            "access_role": None,
             "trails": trails or None,
             "start_time": rfc3339(trail_info.get("startTime")),
-            "lookback_days": None,
-            "end_time": None,
-            "client_token": None,
-            "triggers": None,
             "wait_for_completion": None,
             "wait_timeout": None,
             "queue_timeout": None,
@@ -548,17 +501,11 @@ class PolicyGenerationHandler(Resource):
 def _older_than_history(state: State, now: datetime) -> bool:
     """Whether the job's recorded times say the service has forgotten it (after about seven days)."""
     started = state.get("started_on") or state.get("completed_on")
-    if not isinstance(started, str):
-        return False
-    try:
-        return now - datetime.fromisoformat(started) > JOB_HISTORY
-    except (ValueError, TypeError):
-        return False
+    moment = parse_timestamp(started)
+    return moment is not None and now - moment > JOB_HISTORY
 
 
 def _account(state: State) -> str:
-    from policygen.spec.arns import parse_arn
-
     arn = parse_arn(state.get("principal_arn"))
     return arn.account if arn is not None and arn.account else "(unknown)"
 

@@ -36,6 +36,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from policygen.timestamps import parse_timestamp
+
 log = logging.getLogger("policygen.provider")
 
 #: How long a generated certificate is valid, and how much of that must be left to use a cached one.
@@ -61,7 +63,8 @@ def certificate(now: Callable[[], datetime] = lambda: datetime.now(UTC), path: P
     path = path or cert_cache_path()
     try:
         cached = json.loads(path.read_text())
-        if datetime.fromisoformat(cached["not_after"]) - now() > CERT_MARGIN:
+        cached_until = parse_timestamp(cached["not_after"])
+        if cached_until is not None and cached_until - now() > CERT_MARGIN:
             return str(cached["key_pem"]), str(cached["cert_pem"])
     except (OSError, ValueError, KeyError, TypeError):
         pass

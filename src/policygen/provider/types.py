@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from tf.types import String, TfType, Unknown
+
+from policygen.timestamps import parse_time
 
 
 class ObjectList(TfType):
@@ -60,9 +61,6 @@ class Timestamp(String):
 
 
 def _instant(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    return value
+    """The instant ``value`` names, or ``value`` itself when it names none (compared as it is)."""
+    parsed = parse_time(value)
+    return value if parsed is None else parsed

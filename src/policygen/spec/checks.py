@@ -11,33 +11,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from policygen.service_limits import MAX_WINDOW, MAX_WINDOW_DAYS
 from policygen.spec.arns import ArnKind, arn_problem, parse_arn, partition_of_region, region_problem
 from policygen.spec.limits import quote
-
-#: Access Analyzer reads at most 90 days of CloudTrail events per generation (service quota).
-MAX_WINDOW = timedelta(days=90)
+from policygen.timestamps import parse_timestamp
 
 #: A problem: the JSON pointer of the offending value and a full-sentence message.
 Finding = tuple[str, str]
-
-
-def parse_timestamp(value: object) -> datetime | None:
-    """Parse an ISO 8601 timestamp that carries a time zone; None when it is not one."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
-
-
-def format_timestamp(value: datetime) -> str:
-    """Format a timestamp the way policygen writes them: UTC, seconds, ``Z``."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def check_request(doc: Any, now: datetime | None = None) -> Iterator[Finding]:
@@ -150,7 +133,8 @@ def _check_window(details: dict[str, Any], now: datetime | None) -> Iterator[Fin
     elif "startTime" not in details and "lookbackDays" not in details:
         yield (
             "/cloudTrailDetails",
-            "the window has no start: add startTime (e.g. 2026-11-01T00:00:00Z) or lookbackDays (1-90).",
+            "the window has no start: add startTime (e.g. 2026-11-01T00:00:00Z) or lookbackDays "
+            f"(1-{MAX_WINDOW_DAYS}).",
         )
     times: dict[str, datetime] = {}
     for key in ("startTime", "endTime"):
@@ -180,6 +164,6 @@ def _check_window(details: dict[str, Any], now: datetime | None) -> Iterator[Fin
     elif end - start > MAX_WINDOW:
         yield (
             "/cloudTrailDetails/startTime",
-            f"the window is {(end - start).days} days; Access Analyzer reads at most 90 days of events. "
+            f"the window is {(end - start).days} days; Access Analyzer reads at most {MAX_WINDOW_DAYS} days of events. "
             "Move startTime later or endTime earlier.",
         )

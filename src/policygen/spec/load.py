@@ -47,7 +47,7 @@ from ruamel.yaml.parser import RoundTripParser
 from ruamel.yaml.reader import ReaderError
 
 from policygen.errors import Problem, SpecError
-from policygen.spec.checks import Finding, check_request, format_timestamp, parse_timestamp
+from policygen.spec.checks import Finding, check_request
 from policygen.spec.generations import (
     Generation,
     escape,
@@ -71,7 +71,7 @@ from policygen.spec.limits import (
     quote,
 )
 from policygen.spec.messages import label, required_in_generation, schema_findings
-from policygen.spec.model import Spec, Trail, terraform_identifier
+from policygen.spec.model import Spec, build_spec, terraform_identifier
 
 #: File suffixes that a spec folder is searched for.
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
@@ -288,7 +288,7 @@ def from_document(doc: dict[str, Any], source: str = "<inline>", now: datetime |
         problems.append(Problem(source, 1, 1, "", "expected one generation, got a file of many; use load_paths."))
     if problems:
         raise SpecError(problems)
-    return _build(doc, source)
+    return build_spec(doc, source)
 
 
 def document_findings(doc: Any, now: datetime | None = None) -> list[Finding]:
@@ -341,7 +341,7 @@ def _check_file(path: Path, now: datetime | None) -> _FileResult:
     ]
     if problems:
         return _FileResult([], problems, names)
-    specs = [_build(g.document, f"{file}:{_locate(doc, g.pointer)[0]}") for g in generations]
+    specs = [build_spec(g.document, f"{file}:{_locate(doc, g.pointer)[0]}") for g in generations]
     return _FileResult(specs, [], names)
 
 
@@ -810,37 +810,6 @@ def _duplicate_names(names: list[_Name]) -> list[Problem]:
             continue
         problems.append(Problem(item.file, item.line, item.column, item.pointer, message))
     return problems
-
-
-# ---- building Specs ----------------------------------------------------------------------------
-
-
-def _build(doc: dict[str, Any], source: str) -> Spec:
-    details = doc["cloudTrailDetails"]
-    times = {key: _normal_time(details[key]) for key in ("startTime", "endTime") if key in details}
-    lookback = details.get("lookbackDays")
-    spec = Spec(
-        name=doc.get("name", ""),
-        principal_arn=doc["policyGenerationDetails"]["principalArn"],
-        access_role=details["accessRole"],
-        trails=tuple(
-            Trail(t["cloudTrailArn"], tuple(t.get("regions", ())), t.get("allRegions")) for t in details["trails"]
-        ),
-        start_time=times.get("startTime"),
-        end_time=times.get("endTime"),
-        lookback_days=None if lookback is None else int(lookback),
-        client_token=doc.get("clientToken"),
-        triggers=dict(doc.get("triggers", {})),
-        source=source,
-    )
-    object.__setattr__(spec, "validated", True)  # frozen: set once, here, after every check passed
-    return spec
-
-
-def _normal_time(value: str) -> str:
-    parsed = parse_timestamp(value)
-    assert parsed is not None, "validated before building"
-    return format_timestamp(parsed)
 
 
 # ---- YAML nodes and pointers -------------------------------------------------------------------

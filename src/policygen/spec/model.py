@@ -7,10 +7,14 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from policygen.spec import fields
+from policygen.spec.fields import REQUEST_FIELDS, TRAIL_FIELDS, Field
+from policygen.timestamps import format_timestamp, parse_timestamp
 
 #: Prefix of client tokens that policygen derives itself (see :func:`derive_client_token`).
 DERIVED_TOKEN_NAMESPACE = uuid.UUID("5b0f5d0e-7a1c-4c55-9d3e-0c6a2f1e9a11")
@@ -26,12 +30,11 @@ class Trail:
 
     def to_api(self) -> dict[str, Any]:
         """The trail as the StartPolicyGeneration request spells it."""
-        out: dict[str, Any] = {"cloudTrailArn": self.cloud_trail_arn}
-        if self.regions:
-            out["regions"] = list(self.regions)
-        if self.all_regions is not None:
-            out["allRegions"] = self.all_regions
-        return out
+        return fields.document(self.attributes(), TRAIL_FIELDS)
+
+    def attributes(self) -> dict[str, Any]:
+        """The trail's fields by attribute name (see :data:`policygen.spec.fields.TRAIL_FIELDS`)."""
+        return {f.attribute: getattr(self, f.attribute) for f in TRAIL_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -67,26 +70,16 @@ class Spec:
 
     def to_document(self) -> dict[str, Any]:
         """The effective spec document: the request with API names, ``lookbackDays`` unresolved."""
-        details: dict[str, Any] = {
-            "trails": [t.to_api() for t in self.trails],
-            "accessRole": self.access_role,
-        }
-        if self.start_time is not None:
-            details["startTime"] = self.start_time
-        if self.lookback_days is not None:
-            details["lookbackDays"] = self.lookback_days
-        if self.end_time is not None:
-            details["endTime"] = self.end_time
-        doc: dict[str, Any] = {
-            "name": self.name,
-            "policyGenerationDetails": {"principalArn": self.principal_arn},
-            "cloudTrailDetails": details,
-        }
-        if self.client_token is not None:
-            doc["clientToken"] = self.client_token
-        if self.triggers:
-            doc["triggers"] = dict(self.triggers)
-        return doc
+        return {"name": self.name, **fields.document(self.attributes())}
+
+    def attributes(self) -> dict[str, Any]:
+        """The request's fields by attribute name (see :data:`policygen.spec.fields.REQUEST_FIELDS`).
+
+        Each trail is a mapping of its own attributes; the Spec's fields are named like the attributes.
+        """
+        values = {f.attribute: getattr(self, f.attribute) for f in REQUEST_FIELDS}
+        values["trails"] = [t.attributes() for t in self.trails]
+        return values
 
     def request(self, now: datetime | None = None) -> dict[str, Any]:
         """The StartPolicyGeneration request this spec sends at ``now`` (see :func:`resolve_request`)."""
@@ -119,11 +112,11 @@ def resolve_request(
     days = details.pop("lookbackDays", None)
     if days is not None:
         if "endTime" in details:
-            start = datetime.fromisoformat(details["endTime"]) - timedelta(days=days)
+            start = _instant(details["endTime"]) - timedelta(days=days)
         else:
             today = (now or datetime.now(UTC)).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
             start = today - timedelta(days=days - 1)
-        details["startTime"] = start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        details["startTime"] = format_timestamp(start)
     if "clientToken" not in request:
         request["clientToken"] = derive_client_token(
             request, doc.get("triggers"), instance=instance, replaces=replaces
@@ -160,3 +153,50 @@ def derive_client_token(
         body["replaces"] = replaces
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return str(uuid.uuid5(DERIVED_TOKEN_NAMESPACE, hashlib.sha256(canonical.encode()).hexdigest()))
+
+
+def build_spec(doc: Mapping[str, Any], source: str = "<inline>", *, tokens: Collection[str] = ()) -> Spec:
+    """The :class:`Spec` of a document (API names) that passed the spec's checks: the one way to build one.
+
+    Timestamps are written as policygen writes them (UTC, ``Z``) and ``lookbackDays`` becomes a
+    whole number (YAML may give ``7.0``). ``tokens`` are the pointers of values known only at
+    apply (a construct's tokens), which the checks skipped: they are kept as they are, and the
+    Spec is not marked validated, so that it is checked again where it is used.
+    """
+    given = fields.attributes(doc)
+    spec = Spec(
+        name=doc.get("name", ""),
+        source=source,
+        **{f.attribute: _spec_value(f, given[f.attribute], f.pointer in tokens) for f in REQUEST_FIELDS},
+    )
+    object.__setattr__(spec, "validated", not tokens)  # frozen: set once, here, after the checks
+    return spec
+
+
+def _spec_value(request_field: Field, value: Any, token: bool) -> Any:
+    """A field's value as the Spec holds it."""
+    kind = request_field.kind
+    if token:
+        return value
+    if kind == "objects":
+        items = request_field.items
+        return tuple(Trail(**{f.attribute: _spec_value(f, t[f.attribute], False) for f in items}) for t in value)
+    if kind == "strings":
+        return tuple(value or ())
+    if kind == "string_map":
+        return dict(value or {})
+    if value is None:
+        return None
+    if kind == "timestamp":
+        return format_timestamp(_instant(value))
+    if kind == "number":
+        return int(value)
+    return value
+
+
+def _instant(value: str) -> datetime:
+    """A timestamp of a checked document (the checks refuse one without a zone)."""
+    parsed = parse_timestamp(value)
+    if parsed is None:
+        raise ValueError(f"{value!r} is not an ISO 8601 timestamp with a time zone; check the document first.")
+    return parsed

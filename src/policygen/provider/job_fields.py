@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-
-def rfc3339(value: datetime | None) -> str | None:
-    """A botocore timestamp as RFC 3339 UTC with seconds (``2026-11-28T12:00:00Z``), None stays None."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+from policygen.timestamps import rfc3339
 
 
 def job_error(details: dict[str, Any]) -> str | None:
