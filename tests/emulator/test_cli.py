@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from policygen.emulator.server import main
+from policygen.emulator.cli import main
 
 from .helpers import PRINCIPAL, make_client, raw_request, start_request
 
-_RUN = "import sys; from policygen.emulator.server import main; sys.exit(main(sys.argv[1:]))"
+_RUN = "import sys; from policygen.emulator.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
 @contextmanager

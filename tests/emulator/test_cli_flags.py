@@ -11,14 +11,14 @@ import pytest
 
 from policygen.cli import main as policygen_main
 from policygen.emulator import Emulator, server
-from policygen.emulator.server import main
+from policygen.emulator.cli import main
 
 from .helpers import PRINCIPAL, make_client, start_request
 
 #: The address that means every interface: these tests check it is refused, or pass it to a fake start().
 ALL = "0.0.0.0"  # noqa: S104 - never bound here
 
-_RUN = "import sys; from policygen.emulator.server import main; sys.exit(main(sys.argv[1:]))"
+_RUN = "import sys; from policygen.emulator.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
 def _refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:

@@ -15,8 +15,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from policygen.emulator import Emulator
+from policygen.emulator.cli import main
 from policygen.emulator.models import AccountRegion, World
-from policygen.emulator.server import main
 from policygen.emulator.world import DEFAULT_ACCOUNT
 
 from .helpers import FAKE_AUTHORIZATION, FakeClock, assert_error_conforms, raw_request, start_request

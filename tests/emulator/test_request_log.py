@@ -99,7 +99,7 @@ def test_a_record_reads_as_its_line() -> None:
     assert record.line() == "PUT StartPolicyGeneration account=123456789012 region=eu-west-1 status=200 ms=2.4"
 
 
-_RUN = "import sys; from policygen.emulator.server import main; sys.exit(main(sys.argv[1:]))"
+_RUN = "import sys; from policygen.emulator.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
 def test_log_requests_flag_prints_each_request_on_stderr() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from policygen.constructs.bindings import Attr, AttributeSynthesis, ProviderReference
+from policygen.constructs.bindings import Attr, AttributeSynthesis, ProviderBlock, ProviderReference
 from policygen.constructs.framework import Construct, FrameworkElement, framework_of
 
 #: The provider's type name and registry source.
@@ -26,7 +26,7 @@ def _strings(**values: str | None) -> dict[str, Attr]:
     return {name: Attr(value, "string") for name, value in values.items()}
 
 
-class AwsProvider(AttributeSynthesis, FrameworkElement):
+class AwsProvider(ProviderBlock):
     """A minimal ``provider "aws"`` block with its ``required_providers`` entry (``hashicorp/aws >= 5.0``).
 
     :param region: the provider's Region. IAM is global, so the roles do not depend on it. Default:
@@ -34,8 +34,6 @@ class AwsProvider(AttributeSynthesis, FrameworkElement):
     :param profile: named AWS profile. Default: the provider's chain (``AWS_PROFILE``).
     :param alias: alias, for several accounts in one stack. Default: the default provider.
     """
-
-    framework_base = "TerraformProvider"
 
     def __init__(
         self,
@@ -46,27 +44,40 @@ class AwsProvider(AttributeSynthesis, FrameworkElement):
         profile: str | None = None,
         alias: str | None = None,
     ) -> None:
-        super().__init__(
+        self._declare_provider(
             scope,
             id,
-            terraform_resource_type=AWS_PROVIDER_TYPE,
-            terraform_generator_metadata=self._framework.generator_metadata(AWS_PROVIDER_TYPE, AWS_PROVIDER_VERSION),
-            terraform_provider_source=AWS_PROVIDER_SOURCE,
+            provider_type=AWS_PROVIDER_TYPE,
+            version=AWS_PROVIDER_VERSION,
+            source=AWS_PROVIDER_SOURCE,
+            alias=alias,
         )
         self.region = region
         self.profile = profile
-        self._alias = alias
-
-    @property  # jsii declares alias read-write; the provider's alias is fixed at construction
-    def alias(self) -> str | None:
-        return self._alias
 
     def attributes(self) -> dict[str, Attr]:
         """The provider block's settings; the alias is added by the framework itself."""
         return _strings(region=self.region, profile=self.profile)
 
 
-class IamRole(AttributeSynthesis, ProviderReference, FrameworkElement):
+class _AwsElement(AttributeSynthesis, ProviderReference, FrameworkElement):
+    """Base of a resource or data source of ``hashicorp/aws``, declared through :meth:`_declare`."""
+
+    # Every element names its framework class; each subclass says its own (a data source's differs).
+    framework_base = "TerraformResource"
+
+    def _declare(self, scope: Construct, id: str, terraform_type: str, provider: Any) -> None:
+        """Create the framework's element of ``terraform_type``, with the AWS provider's generator metadata."""
+        super().__init__(
+            scope,
+            id,
+            terraform_resource_type=terraform_type,
+            terraform_generator_metadata=self._framework.generator_metadata(AWS_PROVIDER_TYPE, AWS_PROVIDER_VERSION),
+            provider=provider,
+        )
+
+
+class IamRole(_AwsElement):
     """``resource "aws_iam_role"``: a role with its trust policy (a JSON string)."""
 
     framework_base = "TerraformResource"
@@ -84,13 +95,7 @@ class IamRole(AttributeSynthesis, ProviderReference, FrameworkElement):
         permissions_boundary: str | None = None,
         provider: Any = None,
     ) -> None:
-        super().__init__(
-            scope,
-            id,
-            terraform_resource_type="aws_iam_role",
-            terraform_generator_metadata=self._framework.generator_metadata(AWS_PROVIDER_TYPE, AWS_PROVIDER_VERSION),
-            provider=provider,
-        )
+        self._declare(scope, id, "aws_iam_role", provider)
         self.assume_role_policy = assume_role_policy
         self.name = name
         self.name_prefix = name_prefix
@@ -120,7 +125,7 @@ class IamRole(AttributeSynthesis, ProviderReference, FrameworkElement):
         )
 
 
-class IamRolePolicy(AttributeSynthesis, ProviderReference, FrameworkElement):
+class IamRolePolicy(_AwsElement):
     """``resource "aws_iam_role_policy"``: an inline policy (a JSON string) of one role."""
 
     framework_base = "TerraformResource"
@@ -135,13 +140,7 @@ class IamRolePolicy(AttributeSynthesis, ProviderReference, FrameworkElement):
         name: str,
         provider: Any = None,
     ) -> None:
-        super().__init__(
-            scope,
-            id,
-            terraform_resource_type="aws_iam_role_policy",
-            terraform_generator_metadata=self._framework.generator_metadata(AWS_PROVIDER_TYPE, AWS_PROVIDER_VERSION),
-            provider=provider,
-        )
+        self._declare(scope, id, "aws_iam_role_policy", provider)
         self.role = role
         self.policy = policy
         self.name = name
@@ -156,19 +155,13 @@ class IamRolePolicy(AttributeSynthesis, ProviderReference, FrameworkElement):
         return _strings(name=self.name, role=self.role, policy=self.policy)
 
 
-class CallerIdentity(AttributeSynthesis, ProviderReference, FrameworkElement):
+class CallerIdentity(_AwsElement):
     """``data "aws_caller_identity"``: the account the AWS provider's credentials belong to."""
 
     framework_base = "TerraformDataSource"
 
     def __init__(self, scope: Construct, id: str, *, provider: Any = None) -> None:
-        super().__init__(
-            scope,
-            id,
-            terraform_resource_type="aws_caller_identity",
-            terraform_generator_metadata=self._framework.generator_metadata(AWS_PROVIDER_TYPE, AWS_PROVIDER_VERSION),
-            provider=provider,
-        )
+        self._declare(scope, id, "aws_caller_identity", provider)
 
     @property
     def account_id(self) -> str:

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from policygen.constructs.framework import Construct, FrameworkElement
+
 #: The kinds of value an attribute holds, as cdktf's HCL renderer names them.
 Kind = Literal["string", "number", "boolean", "stringList", "stringMap", "objectList"]
 
@@ -90,3 +92,31 @@ class ProviderReference:
     def to_hcl_terraform(self) -> Any:
         """The element for ``cdktf synth --hcl``, with its provider written as a reference."""
         return unquote_provider(super().to_hcl_terraform())  # type: ignore[misc]  # the cdktf base class
+
+
+class ProviderBlock(AttributeSynthesis, FrameworkElement):
+    """Base of a ``provider`` binding: the block and its ``required_providers`` entry, its alias fixed.
+
+    A subclass calls :meth:`_declare_provider` where it would call the framework class's
+    ``__init__``, and implements :meth:`attributes` (the alias is added by the framework itself).
+    """
+
+    framework_base = "TerraformProvider"
+
+    def _declare_provider(
+        self, scope: Construct, id: str, *, provider_type: str, version: str, source: str, alias: str | None
+    ) -> None:
+        """Create the framework's provider object of ``provider_type`` (``source``, ``version``), aliased ``alias``."""
+        super().__init__(
+            scope,
+            id,
+            terraform_resource_type=provider_type,
+            terraform_generator_metadata=self._framework.generator_metadata(provider_type, version),
+            terraform_provider_source=source,
+        )
+        self._alias = alias
+
+    @property  # jsii declares alias read-write; the provider's alias is fixed at construction
+    def alias(self) -> str | None:
+        """The alias given at construction, or None for the default configuration."""
+        return self._alias

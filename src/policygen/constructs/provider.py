@@ -7,8 +7,8 @@ import weakref
 from typing import Any
 
 from policygen._names import NO_INSTALL_ENV, PROVIDER_SOURCE, PROVIDER_TYPE, PROVIDER_VERSION
-from policygen.constructs.bindings import Attr, AttributeSynthesis
-from policygen.constructs.framework import Construct, Framework, FrameworkElement, framework_of
+from policygen.constructs.bindings import Attr, ProviderBlock
+from policygen.constructs.framework import Construct, Framework, framework_of
 from policygen.install import install_provider, lock_provider
 
 #: Construct id of the provider that policygen adds to a stack when the user adds no default one.
@@ -20,7 +20,7 @@ _LAUNCHER_INSTALLED: weakref.WeakSet[Any] = weakref.WeakSet()
 _HAS_DEFAULT_PROVIDER: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
-class AccessAnalyzerProvider(AttributeSynthesis, FrameworkElement):
+class AccessAnalyzerProvider(ProviderBlock):
     """The ``terraform.local/policygen/accessanalyzer`` provider: where and as whom jobs are started.
 
     A stack needs one only to change the defaults: the first policygen construct of a stack that
@@ -41,8 +41,6 @@ class AccessAnalyzerProvider(AttributeSynthesis, FrameworkElement):
     It is a ``TerraformProvider`` of the framework of ``scope``'s app (cdktf or cdktn).
     """
 
-    framework_base = "TerraformProvider"
-
     def __init__(
         self,
         scope: Construct,
@@ -55,24 +53,14 @@ class AccessAnalyzerProvider(AttributeSynthesis, FrameworkElement):
     ) -> None:
         if alias is None:
             _remove_added_default(self._framework.stack_of(scope))
-        super().__init__(
-            scope,
-            id,
-            terraform_resource_type=PROVIDER_TYPE,
-            terraform_generator_metadata=self._framework.generator_metadata(PROVIDER_TYPE, PROVIDER_VERSION),
-            terraform_provider_source=PROVIDER_SOURCE,
+        self._declare_provider(
+            scope, id, provider_type=PROVIDER_TYPE, version=PROVIDER_VERSION, source=PROVIDER_SOURCE, alias=alias
         )
         self.region = region
         self.profile = profile
         self.endpoint = endpoint
-        self._alias = alias
         #: True for the provider that policygen added itself (see :func:`default_provider`).
         self.added_by_policygen = False
-
-    @property  # jsii declares alias read-write; the provider's alias is fixed at construction
-    def alias(self) -> str | None:
-        """The alias given at construction, or None for the default configuration."""
-        return self._alias
 
     def attributes(self) -> dict[str, Attr]:
         """The provider block's settings (None: left out). The alias is added by the framework itself."""

@@ -70,7 +70,7 @@ from policygen.emulator.exceptions import (
 )
 from policygen.emulator.world import JobError, World
 
-JobStatus = Literal["IN_PROGRESS", "SUCCEEDED", "FAILED", "CANCELED"]
+JobState = Literal["IN_PROGRESS", "SUCCEEDED", "FAILED", "CANCELED"]
 Clock = Callable[[], datetime]
 
 #: The service's quotas per account and Region (not adjustable in AWS; adjustable here for tests
@@ -148,7 +148,7 @@ class Job:
         return self.started_on + self.duration
 
     @property
-    def status(self) -> JobStatus:
+    def status(self) -> JobState:
         """The status now: CANCELED, IN_PROGRESS until ``due_on``, then FAILED or SUCCEEDED."""
         if self.canceled_on is not None:
             return "CANCELED"

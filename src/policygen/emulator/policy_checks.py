@@ -50,7 +50,7 @@ DEFAULT_PAGE_SIZE = 100
 #: Problems quoted in the message of a refused policy; the rest are counted.
 _QUOTED_PROBLEMS = 3
 
-Handler = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
+CheckHandler = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
 
 
 def validate_policy_handler(params: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
@@ -96,7 +96,7 @@ def check_access_not_granted_handler(params: dict[str, Any], request: dict[str, 
 
 
 #: The operations this module answers, by name, as the responses layer dispatches them.
-HANDLERS: Mapping[str, Handler] = {
+HANDLERS: Mapping[str, CheckHandler] = {
     "ValidatePolicy": validate_policy_handler,
     "CheckNoNewAccess": check_no_new_access_handler,
     "CheckAccessNotGranted": check_access_not_granted_handler,

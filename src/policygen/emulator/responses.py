@@ -64,7 +64,6 @@ class Response:
     status: int
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
-    operation: str | None = None
 
 
 def _json(status: int, document: Any, headers: dict[str, str] | None = None) -> Response:
@@ -216,7 +215,6 @@ class PolicyGenerationResponses:
 
     def dispatch(self, request: Request) -> Response:
         """Answer one request: authenticate, route, read and validate input, call, serialise."""
-        operation: str | None = None
         try:
             credential = check_signature(request.headers, request.query)
             caller = self.backend.caller(credential.access_key_id, credential.region)
@@ -233,7 +231,6 @@ class PolicyGenerationResponses:
                 _CALLER.reset(token)
         except AccessAnalyzerError as error:
             response = error_response(error)
-        response.operation = operation
         return response
 
     def caller_of(self, request: Request) -> tuple[str | None, str | None]:

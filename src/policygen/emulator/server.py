@@ -1,4 +1,4 @@
-"""The threaded HTTP server: :class:`Emulator` for tests and scripts, :func:`main` for the shell.
+"""The threaded HTTP server: :class:`Emulator`, for tests, scripts and ``policygen emulator``.
 
 ``Emulator`` runs a ``ThreadingHTTPServer`` in a daemon thread; ``start()`` returns once the socket
 listens, ``stop()`` shuts it down and joins the thread. Port 0 asks the kernel for a free port, so
@@ -10,7 +10,8 @@ given, so it is private by default and bounded against careless or hostile clien
 * It listens on loopback only (``127.0.0.1``, ``::1``, ``localhost``); any other address needs
   ``allow_remote=True`` (``--allow-remote``, which also prints a warning).
 * A body over :data:`MAX_BODY_BYTES` is answered 413 from its ``Content-Length``, before a byte of
-  it is read; a ``Content-Length`` that is not a number is answered 400, a chunked body 411.
+  it is read; a ``Content-Length`` that is not a number is answered 400, a chunked body 411 (see
+  :mod:`policygen.emulator.framing`).
 * Every connection has a socket timeout (:data:`DEFAULT_SOCKET_TIMEOUT`): a body that never
   arrives is answered 408 and its handler freed, and an idle keep-alive connection is closed.
 * Each connection has its own thread and the listen backlog is :data:`LISTEN_BACKLOG`, so a burst
@@ -18,53 +19,33 @@ given, so it is private by default and bounded against careless or hostile clien
 * A client that goes away mid-request (a broken pipe, a reset) is noted in the debug log only.
 
 All of these errors come in the service's REST-JSON error shape (an ``x-amzn-ErrorType`` header
-and a ``{"message": ...}`` body), and the connection is closed after them.
+and a ``{"message": ...}`` body), and the connection is closed after them. The command line of
+``policygen emulator`` is :mod:`policygen.emulator.cli`.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import ipaddress
-import json
 import logging
 import math
-import re
-import signal
 import socket
 import socketserver
 import sys
 import threading
 import time
-from collections.abc import Callable
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import FrameType, TracebackType
+from types import TracebackType
 from typing import TextIO
 from urllib.parse import parse_qs, urlsplit
 
+from policygen.emulator import framing
 from policygen.emulator.cloudtrail import Limits
-from policygen.emulator.exceptions import (
-    AccessAnalyzerError,
-    BadRequestException,
-    InternalServerException,
-    LengthRequiredException,
-    RequestEntityTooLargeException,
-    RequestTimeoutException,
-)
-from policygen.emulator.faults import FAULT_KINDS, FAULT_PHASES, Fault, FaultInjector, FaultPlan
-from policygen.emulator.models import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_DAILY_QUOTA,
-    LOW_DAILY_QUOTA,
-    LOW_DAILY_QUOTA_REGIONS,
-    MAX_JOB_SECONDS,
-    REGION_PATTERN,
-    Clock,
-    PolicyGenerationBackend,
-    utc_now,
-)
+from policygen.emulator.exceptions import AccessAnalyzerError, BadRequestException, InternalServerException
+from policygen.emulator.faults import Fault, FaultInjector, FaultPlan
+from policygen.emulator.framing import DEFAULT_SOCKET_TIMEOUT, MAX_BODY_BYTES
+from policygen.emulator.models import DEFAULT_CONCURRENCY, Clock, PolicyGenerationBackend, utc_now
 from policygen.emulator.requestlog import RequestLog, RequestRecord
 from policygen.emulator.responses import (
     PolicyGenerationResponses,
@@ -73,36 +54,16 @@ from policygen.emulator.responses import (
     error_response,
     protocol_error_response,
 )
-from policygen.emulator.samplelogs import write_sample_logs
 from policygen.emulator.urls import operation_of
-from policygen.emulator.validation import service_model
 from policygen.emulator.world import World
 
 log = logging.getLogger(__name__)
 
-#: Largest request body the endpoint reads: 1 MiB. Access Analyzer's requests are a few kilobytes
-#: (StartPolicyGeneration, the largest, names a principal, a role and some trails).
-MAX_BODY_BYTES = 1024 * 1024
-#: Seconds a connection may stay silent, mid-request or idle between keep-alive requests.
-DEFAULT_SOCKET_TIMEOUT = 10.0
 #: Connections the kernel queues before they are accepted (it caps this at ``net.core.somaxconn``).
 #: The socketserver default of 5 reset connections when 200 clients called at once.
 LISTEN_BACKLOG = max(socket.SOMAXCONN, 1024)
-#: After refusing a body unread, how long (and how many of its bytes) to read and discard before
-#: closing: closing on unread data makes the kernel reset the connection, which can destroy the
-#: error response before the client has read it.
-LINGER_SECONDS = 1.0
-LINGER_BYTES = MAX_BODY_BYTES
-#: The longest latency ``--latency`` may add to a response (botocore gives up after 60 s).
-MAX_LATENCY_SECONDS = 60.0
-#: Synthetic logs cover at most the longest window a generation may analyse.
-MAX_SAMPLE_DAYS = 90
 #: Loopback host names accepted besides loopback IP addresses.
 LOOPBACK_NAMES = frozenset({"localhost"})
-#: A host name (RFC 1123 labels), for --host values that are not IP addresses.
-_HOST_NAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
-#: Exceptions meaning the client went away; answering it is pointless, and logging it is noise.
-_CLIENT_GONE = (ConnectionError, TimeoutError)
 
 
 def is_loopback(host: str) -> bool:
@@ -145,15 +106,6 @@ def _check_options(
         )
     if isinstance(max_body_bytes, bool) or not isinstance(max_body_bytes, int) or max_body_bytes < 0:
         raise ValueError(f"The body limit must be a whole number of bytes, 0 or more; got {max_body_bytes!r}.")
-
-
-def _error_code(status: int) -> str:
-    """The error code of an HTTP-layer status: its reason phrase, as a word (414: RequestURITooLongException)."""
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = f"Http{status}"
-    return re.sub(r"[^A-Za-z0-9]", "", phrase) + "Exception"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -242,7 +194,6 @@ class _Handler(BaseHTTPRequestHandler):
             # A bug must look like a service failure to the client, never like a stack trace.
             log.exception("unexpected error answering %s %s", self.command, self.path)
             response = error_response(InternalServerException())
-        self._operation = response.operation or self._operation
         if fault is not None:
             self._fail(fault)
             return
@@ -250,55 +201,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _content_length(self) -> int:
         """The announced body length; raises the HTTP-layer error for a framing the endpoint refuses."""
-        if self.headers.get_all("Transfer-Encoding"):
-            raise LengthRequiredException(
-                "The request body is sent with Transfer-Encoding, which this endpoint does not read; "
-                "send it with a Content-Length header instead (the SDKs do)."
-            )
-        values = [value.strip() for value in self.headers.get_all("Content-Length") or []]
-        if not values:
-            return 0
-        if len(set(values)) > 1:
-            shown = ", ".join(repr(value[:20]) for value in values[:5])
-            raise BadRequestException(
-                f"The request has {len(values)} different Content-Length headers ({shown}); send one, "
-                "with the body's length in bytes."
-            )
-        text = values[0]
-        if not re.fullmatch(r"[0-9]+", text):
-            raise BadRequestException(
-                f"The Content-Length header {text[:40]!r} is not a number of bytes; send the body's length "
-                "in bytes, as decimal digits."
-            )
-        limit = self.server.max_body_bytes
-        # Compare digit counts first: int() refuses strings of more than 4,300 digits.
-        if len(text.lstrip("0")) > len(str(limit)) or int(text) > limit:
-            raise RequestEntityTooLargeException(
-                f"The request body is {text[:40]} bytes, and this endpoint reads at most {limit} bytes "
-                f"({limit / 1024 / 1024:g} MiB); Access Analyzer's requests are a few kilobytes. Nothing "
-                "was read or done."
-            )
-        return int(text)
+        return framing.content_length(self.headers, self.server.max_body_bytes)
 
     def _read_body(self) -> bytes:
         """The request body, read only once its Content-Length has been accepted."""
         length = self._content_length()
-        if not length:
-            return b""
-        try:
-            body = self.rfile.read(length)
-        except TimeoutError as exc:
-            raise RequestTimeoutException(
-                f"The request announced a body of {length} bytes, and it did not arrive within "
-                f"{self.server.socket_timeout:g} s (the endpoint's socket timeout); send the whole body "
-                "its Content-Length announces."
-            ) from exc
-        if len(body) < length:
-            raise BadRequestException(
-                f"The request body ended after {len(body)} of the {length} bytes its Content-Length "
-                "announced; send the whole body."
-            )
-        return body
+        return framing.read_body(self.rfile, length, self.server.socket_timeout)
 
     def handle_expect_100(self) -> bool:
         """Refuse an oversized or malformed body before the client sends it (``Expect: 100-continue``)."""
@@ -328,7 +236,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(error_response(error))
 
     def _send(self, response: Response) -> None:
-        """Write the response; a client that has gone away ends the connection quietly."""
+        """Write the response; a client that has gone away ends the connection quietly.
+
+        The request is logged first, so that a client that has its answer finds it in the log.
+        """
+        self._record(response.status)
         try:
             self.send_response(response.status)
             self.send_header("x-amzn-RequestId", self.server.request_id())
@@ -338,10 +250,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(response.body)
-        except _CLIENT_GONE as exc:
+        except framing.CLIENT_GONE as exc:
             log.debug("client %s went away before its answer was written: %r", self.address_string(), exc)
             self.close_connection = True
-        self._record(response.status)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """The errors Python's HTTP server detects itself (414, 431, 501...), in the service's JSON shape."""
@@ -350,7 +261,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         self._linger = True  # what is left of an overlong line or header is still unread
         text = f"{message or short}. {explain or long}".strip(". ") + "."
-        response = protocol_error_response(code, _error_code(code), text)
+        response = protocol_error_response(code, framing.error_code(code), text)
         response.headers["Connection"] = "close"
         self._send(response)
 
@@ -358,24 +269,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def finish(self) -> None:
         """Flush the answer; after a refused body, drain a little of it so the client can read the answer."""
-        with contextlib.suppress(*_CLIENT_GONE):
+        with contextlib.suppress(*framing.CLIENT_GONE):
             super().finish()
         if self._linger:
-            self._drain()
-
-    def _drain(self) -> None:
-        """Stop writing, then read and discard what the client still sends, within the linger bounds."""
-        connection: socket.socket = self.connection
-        deadline = time.monotonic() + LINGER_SECONDS
-        drained = 0
-        with contextlib.suppress(OSError):
-            connection.shutdown(socket.SHUT_WR)
-            while drained < LINGER_BYTES and (remaining := deadline - time.monotonic()) > 0:
-                connection.settimeout(remaining)
-                chunk = connection.recv(65536)
-                if not chunk:
-                    break
-                drained += len(chunk)
+            framing.drain(self.connection)
 
     def log_message(self, format: str, *args: object) -> None:
         """Route the access log to ``logging`` instead of stderr."""
@@ -438,7 +335,7 @@ class _Server(ThreadingHTTPServer):
     def handle_error(self, request: socket.socket | tuple[bytes, socket.socket], client_address: object) -> None:
         """A client that went away is not an error of the endpoint; anything else is logged once."""
         error = sys.exc_info()[1]
-        if isinstance(error, _CLIENT_GONE):
+        if isinstance(error, framing.CLIENT_GONE):
             log.debug("client %s went away: %r", client_address, error)
             return
         log.error("unexpected error serving %s", client_address, exc_info=True)
@@ -593,309 +490,3 @@ class Emulator:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
-
-
-# --- The command line ---------------------------------------------------------------------------
-# Every value is checked by its argparse type, so that a bad one stops with argparse's usage
-# message and exit status 2, before anything is written or bound.
-
-
-def _names(allowed: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
-    """An argparse type for a comma-separated subset of ``allowed``."""
-
-    def parse(text: str) -> tuple[str, ...]:
-        names = tuple(name.strip() for name in text.split(",") if name.strip())
-        unknown = sorted(set(names) - set(allowed))
-        if unknown or not names:
-            raise argparse.ArgumentTypeError(
-                f"expected a comma-separated list of {', '.join(allowed)}; got {text!r}"
-            )
-        return names
-
-    return parse
-
-
-def _whole(minimum: int, maximum: int | None = None, what: str = "a whole number") -> Callable[[str], int]:
-    """An argparse type for a whole number from ``minimum`` (to ``maximum``)."""
-    bounds = f"from {minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or value < minimum or (maximum is not None and value > maximum):
-            raise argparse.ArgumentTypeError(f"expected {what} {bounds}; got {text!r}")
-        return value
-
-    return parse
-
-
-def _number(minimum: float, maximum: float, what: str, *, above: bool = False) -> Callable[[str], float]:
-    """An argparse type for a finite number from ``minimum`` (excluded when ``above``) to ``maximum``."""
-    low = f"above {minimum:g}" if above else f"from {minimum:g}"
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not (math.isfinite(value) and (value > minimum if above else value >= minimum) and value <= maximum):
-            raise argparse.ArgumentTypeError(f"expected {what} {low} to {maximum:g}; got {text!r}")
-        return value
-
-    return parse
-
-
-def _host(text: str) -> str:
-    """An argparse type for --host: an IP address or a host name (loopback is checked in main)."""
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        if not _HOST_NAME.fullmatch(text):
-            raise argparse.ArgumentTypeError(
-                f"expected an IP address (127.0.0.1, ::1) or a host name; got {text!r}"
-            ) from None
-    return text
-
-
-def _principal_arn(text: str) -> str:
-    """An argparse type for --sample-principal: a role or user ARN the service would accept."""
-    pattern = service_model().shape_for("PrincipalArn").metadata["pattern"]
-    parts = text.split(":")
-    # The account becomes a folder name of the logs (AWSLogs/<account>/...), so it must be an id.
-    if not re.fullmatch(pattern, text) or not re.fullmatch(r"[0-9]{12}", parts[4]):
-        raise argparse.ArgumentTypeError(
-            "expected the ARN of an IAM role or user, arn:aws:iam::<12-digit account>:role/NAME or "
-            f":user/NAME; got {text[:200]!r}"
-        )
-    return text
-
-
-def _regions(text: str) -> tuple[str, ...]:
-    """An argparse type for --sample-regions: comma-separated Region names (they become folder names)."""
-    regions = tuple(region.strip() for region in text.split(",") if region.strip())
-    bad = [region for region in regions if not REGION_PATTERN.fullmatch(region)]
-    if bad or not regions:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated Region names such as us-east-1,eu-west-1; got {text[:200]!r}"
-        )
-    return regions
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The command line of ``policygen emulator``."""
-    parser = argparse.ArgumentParser(
-        prog="policygen emulator",
-        description="Serve the IAM Access Analyzer policy-generation API on loopback, "
-        "for tests and offline use. Prints 'listening on URL' first; stops on SIGINT or SIGTERM.",
-    )
-    parser.add_argument(
-        "--host",
-        type=_host,
-        default="127.0.0.1",
-        help="address to bind: 127.0.0.1, ::1 or localhost (default: %(default)s); others need --allow-remote",
-    )
-    parser.add_argument(
-        "--allow-remote",
-        action="store_true",
-        help="allow a --host other machines can reach (0.0.0.0, a LAN address); prints a warning, since "
-        "the endpoint accepts any signature",
-    )
-    parser.add_argument(
-        "--port",
-        type=_whole(0, 65535, "a port"),
-        default=0,
-        help="port to bind; 0 picks a free one (default: 0)",
-    )
-    parser.add_argument(
-        "--job-seconds",
-        type=_number(0, MAX_JOB_SECONDS, "seconds"),
-        default=0.0,
-        help="seconds a job stays IN_PROGRESS before it completes, up to 7 days (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--daily-quota",
-        type=_whole(0, what="a number of generations"),
-        default=None,
-        help="policy generations per day in each account and Region, cancelled ones counted; a number sets it for "
-        f"every Region (default: AWS's, {DEFAULT_DAILY_QUOTA}, or {LOW_DAILY_QUOTA} in "
-        f"{', '.join(sorted(LOW_DAILY_QUOTA_REGIONS))})",
-    )
-    parser.add_argument(
-        "--concurrency",
-        type=_whole(1, what="a number of generations"),
-        default=DEFAULT_CONCURRENCY,
-        help="policy generations in progress at a time in each account and Region, 1 or more "
-        "(default: %(default)s, as AWS)",
-    )
-    parser.add_argument(
-        "--log-requests",
-        action="store_true",
-        help="print one line per request on stderr: method, operation, account, Region, status, milliseconds",
-    )
-    parser.add_argument(
-        "--socket-timeout",
-        type=_number(0, 3600, "seconds", above=True),
-        default=DEFAULT_SOCKET_TIMEOUT,
-        metavar="SECONDS",
-        help="close a connection silent this long, mid-request (answered 408) or idle (default: %(default)g)",
-    )
-    logs = parser.add_argument_group("CloudTrail data")
-    logs.add_argument(
-        "--cloudtrail",
-        type=Path,
-        metavar="DIR",
-        help="folder of CloudTrail logs (AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/*.json[.gz]) "
-        "to generate policies from; default: none (jobs succeed with no policy)",
-    )
-    logs.add_argument(
-        "--sample-principal",
-        action="append",
-        type=_principal_arn,
-        default=[],
-        metavar="ARN",
-        help="before serving, write synthetic logs of this role or user into --cloudtrail DIR (repeatable)",
-    )
-    logs.add_argument(
-        "--sample-days",
-        type=_whole(1, MAX_SAMPLE_DAYS, "a number of days"),
-        default=7,
-        help=f"days of synthetic logs, 1 to {MAX_SAMPLE_DAYS} (default: 7)",
-    )
-    logs.add_argument(
-        "--sample-regions",
-        type=_regions,
-        default=("us-east-1",),
-        help="comma-separated regions of synthetic logs (default: us-east-1)",
-    )
-    logs.add_argument(
-        "--world",
-        type=Path,
-        metavar="FILE",
-        help='JSON {"accessRoles": [...], "trails": [...], "deniedAccessKeys": [...], "accounts": {"AKID": '
-        '"111122223333"}}: jobs naming other roles or trails FAIL; each access key\'s jobs are its account\'s '
-        "(default: all exist, every key in 123456789012)",
-    )
-    faults = parser.add_argument_group("fault injection")
-    faults.add_argument(
-        "--fault-rate",
-        type=_number(0, 1, "a fraction"),
-        default=0.0,
-        metavar="F",
-        help="fraction of requests that fail (0-1)",
-    )
-    faults.add_argument(
-        "--fault-kinds",
-        type=_names(FAULT_KINDS),
-        default=FAULT_KINDS,
-        help=f"comma-separated kinds to inject (default: {','.join(FAULT_KINDS)})",
-    )
-    faults.add_argument(
-        "--fault-phases",
-        type=_names(FAULT_PHASES),
-        default=FAULT_PHASES,
-        help="before (request not processed) and/or after (processed, response lost) (default: both)",
-    )
-    faults.add_argument(
-        "--latency",
-        type=_number(0, MAX_LATENCY_SECONDS, "seconds"),
-        default=0.0,
-        metavar="S",
-        help=f"seconds added per response, up to {MAX_LATENCY_SECONDS:g}",
-    )
-    faults.add_argument("--seed", type=int, default=0, help="seed of the fault draws (default: 0)")
-    return parser
-
-
-def _read_world(parser: argparse.ArgumentParser, path: Path) -> World:
-    """The --world file, or argparse's error naming the file and what is wrong with it."""
-    try:
-        return World.from_file(path)
-    except OSError as exc:
-        parser.error(f"argument --world: cannot read {path}: {exc.strerror or exc}")
-    except json.JSONDecodeError as exc:
-        parser.error(f"argument --world: {path} is not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})")
-    except UnicodeDecodeError:
-        parser.error(f"argument --world: {path} is not UTF-8 text; a world file is JSON")
-    except ValueError as exc:
-        parser.error(f"argument --world: {path}: {exc}")
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run the endpoint until SIGINT or SIGTERM; print ``listening on URL`` first.
-
-    Returns 0; 1 when the address cannot be bound; exits 2 (argparse) on bad usage.
-    """
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.sample_principal and args.cloudtrail is None:
-        parser.error("--sample-principal needs --cloudtrail DIR to write the logs into")
-    if args.cloudtrail is not None and args.cloudtrail.exists() and not args.cloudtrail.is_dir():
-        parser.error(f"argument --cloudtrail: {args.cloudtrail} is not a folder; give the folder of the logs")
-    if not is_loopback(args.host) and not args.allow_remote:
-        parser.error(
-            f"argument --host: {args.host} is not a loopback address, so other machines could reach the "
-            "endpoint, which accepts any signature; use 127.0.0.1 or ::1, or add --allow-remote to mean it"
-        )
-    try:
-        plan = FaultPlan(args.fault_rate, args.fault_kinds, args.fault_phases, args.latency, args.seed)
-    except ValueError as exc:
-        parser.error(str(exc))
-    world = _read_world(parser, args.world) if args.world else None
-    for arn in args.sample_principal:
-        try:
-            write_sample_logs(
-                args.cloudtrail,
-                principal_arns=[arn],
-                account_id=arn.split(":")[4],
-                regions=args.sample_regions,
-                days=args.sample_days,
-            )
-        except OSError as exc:
-            parser.error(f"argument --cloudtrail: cannot write the sample logs into {args.cloudtrail}: {exc}")
-    emulator = Emulator(
-        args.host,
-        args.port,
-        args.job_seconds,
-        daily_quota=args.daily_quota,
-        concurrency=args.concurrency,
-        cloudtrail_dir=args.cloudtrail,
-        world=world,
-        faults=plan,
-        allow_remote=args.allow_remote,
-        socket_timeout=args.socket_timeout,
-        request_log=sys.stderr if args.log_requests else None,
-    )
-    if not is_loopback(args.host):
-        print(
-            f"policygen emulator: warning: listening on {args.host}, which other machines can reach: the "
-            "endpoint accepts any signature and serves the policies it derives from the CloudTrail logs "
-            "to anyone who connects. Use it only on a network you trust, and stop it when done.",
-            file=sys.stderr,
-            flush=True,
-        )
-    stopping = threading.Event()
-
-    def request_stop(signum: int, frame: FrameType | None) -> None:
-        stopping.set()
-
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        try:
-            emulator.start()
-        except OSError as exc:
-            print(
-                f"policygen emulator: cannot listen on {emulator.url}: {exc.strerror or exc}. Choose another "
-                "--port (0 picks a free one) or --host.",
-                file=sys.stderr,
-            )
-            return 1
-        print(f"listening on {emulator.url}", flush=True)
-        while not stopping.wait(0.5):
-            pass
-    finally:
-        emulator.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    return 0

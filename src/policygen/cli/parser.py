@@ -1,0 +1,120 @@
+"""The parser of the ``policygen`` command line: its commands, their options and handlers."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from policygen.cli.arguments import _endpoint_url, _job_id, _seconds
+from policygen.cli.checks import _add_check_commands
+from policygen.cli.jobs import _add_list_and_cancel, _fetch, _status, _wait
+from policygen.cli.review import _review
+from policygen.cli.specs import _install_provider, _validate
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="policygen",
+        description="Declare IAM Access Analyzer policy generation in infrastructure code.",
+    )
+    sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    validate = sub.add_parser("validate", help="check spec files or folders")
+    validate.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="spec file or folder")
+    validate.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text: one line per problem, FILE:LINE:COL: /pointer: message (default); json: a JSON object",
+    )
+    validate.add_argument(
+        "--explain",
+        action="store_true",
+        help="print each generation's effective request (defaults merged, client token derived) as JSON",
+    )
+    validate.set_defaults(handler=_validate)
+
+    sub.add_parser(
+        "emulator",
+        help="run the embedded Access Analyzer endpoint (see `policygen emulator --help`)",
+        add_help=False,
+    )
+
+    install = sub.add_parser(
+        "install-provider", help="put the Terraform provider where Terraform finds it, and print where"
+    )
+    install.add_argument(
+        "--dir",
+        type=Path,
+        default=Path.home() / ".terraform.d" / "plugins",
+        help="root of a local or filesystem mirror (default: ~/.terraform.d/plugins, an implied mirror)",
+    )
+    install.set_defaults(handler=_install_provider)
+    _add_follow_commands(sub)
+    return parser
+
+
+def _add_follow_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``status``, ``wait``, ``fetch`` (a job) and ``review`` (a plan); see docs/cli.md."""
+    aws = argparse.ArgumentParser(add_help=False)
+    connection = aws.add_argument_group("AWS connection (default: boto3's configuration chain)")
+    connection.add_argument("--region", help="AWS Region (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's)")
+    connection.add_argument("--profile", help="named AWS profile (default: AWS_PROFILE)")
+    connection.add_argument(
+        "--endpoint-url",
+        type=_endpoint_url,
+        metavar="URL",
+        help="Access Analyzer endpoint URL, http:// or https:// (default: AWS_ENDPOINT_URL_ACCESSANALYZER, "
+        "else AWS_ENDPOINT_URL, else AWS's)",
+    )
+
+    status = sub.add_parser("status", parents=[aws], help="show a policy generation job's status")
+    status.add_argument("job_id", metavar="JOB_ID")
+    status.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    status.set_defaults(handler=_status, parser=status)
+
+    wait = sub.add_parser("wait", parents=[aws], help="wait until a job finishes; exit 0 only if it SUCCEEDED")
+    wait.add_argument("job_id", metavar="JOB_ID")
+    wait.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=3600.0,
+        metavar="SECONDS",
+        help="give up after SECONDS; the job keeps running (default: 3600; 0: no limit)",
+    )
+    wait.set_defaults(handler=_wait, parser=wait)
+
+    fetch = sub.add_parser("fetch", parents=[aws], help="write a SUCCEEDED job's policies as JSON files")
+    fetch.add_argument(
+        "job_id", type=_job_id, metavar="JOB_ID", help="the job's id; the files written are named after it"
+    )
+    fetch.add_argument(
+        "--out",
+        type=Path,
+        default=Path(),
+        metavar="DIR",
+        help="folder for DIR/<jobId>-<n>.json, created when missing (default: .)",
+    )
+    fetch.add_argument(
+        "--placeholders",
+        action="store_true",
+        help="resource ARN placeholders instead of * (includeResourcePlaceholders)",
+    )
+    fetch.add_argument(
+        "--service-level",
+        action="store_true",
+        help="add a service-level template where actions are unknown (includeServiceLevelTemplate)",
+    )
+    fetch.set_defaults(handler=_fetch, parser=fetch)
+    _add_list_and_cancel(sub, aws)
+
+    review = sub.add_parser("review", help="summarise a plan's policy generations for a pull request")
+    review.add_argument("plan", metavar="PLAN", help="output of `terraform show -json PLANFILE`; - for stdin")
+    review.add_argument(
+        "--format", choices=("markdown", "json"), default="markdown", help="output format (default: markdown)"
+    )
+    review.add_argument(
+        "--region", help="Region of generations whose provider configuration in the plan sets none (quota check)"
+    )
+    review.set_defaults(handler=_review, parser=review)
+    _add_check_commands(sub, aws)

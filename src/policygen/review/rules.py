@@ -1,0 +1,358 @@
+"""The rules of ``policygen review``: a plan's changes to policy generations, and the warnings they deserve.
+
+:func:`review_plan` builds a :class:`~policygen.review.model.Review` from a plan read by
+:mod:`policygen.review.reading`: each generation it creates, replaces, deletes, updates or forgets,
+its Region (from the provider configuration, else ``--region``), the quotas per Region, the
+generated policies and policy checks the plan reads, and the warnings (window near the limit,
+organisation trail read in all Regions, daily quota, one job at a time, a running job cancelled).
+The heuristics are described in the docstring of :mod:`policygen.review`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from policygen._names import GENERATED_POLICY_TYPE
+from policygen.review.model import (
+    _POLICY_READS,
+    RESOURCE_TYPE,
+    SECONDS_PER_JOB,
+    GenerationChange,
+    PolicyRead,
+    RegionQuota,
+    Review,
+    ReviewWarning,
+    TrailChange,
+    Window,
+    _days,
+    _minutes,
+    _number,
+    _quotas,
+)
+from policygen.review.reading import MAX_MODULE_DEPTH
+from policygen.service_limits import (
+    DAILY_QUOTA,
+    LOW_DAILY_QUOTA,
+    LOW_DAILY_QUOTA_REGIONS,
+    MAX_IN_PROGRESS,
+    MAX_LOG_FILES,
+    MAX_LOG_GB,
+    MAX_WINDOW_DAYS,
+)
+from policygen.spec.arns import parse_arn
+from policygen.timestamps import parse_time
+
+#: Windows of this many days or more are flagged: near the service's :data:`MAX_WINDOW_DAYS`.
+NEAR_LIMIT_DAYS = 80
+
+#: Where the provider finds its Region when its configuration sets none.
+_AT_APPLY = "AWS_REGION, AWS_DEFAULT_REGION or the profile decides at apply"
+
+#: A word of a trail name that starts with "org" (see the docstring of policygen.review for the heuristic).
+_ORG_WORD = re.compile(r"(?:^|[^a-z0-9])org", re.IGNORECASE)
+
+
+def review_plan(plan: dict[str, Any], *, region: str | None = None) -> Review:
+    """Describe the policy generations a plan changes.
+
+    ``region`` is used for generations whose provider configuration in the plan sets no Region
+    (it then comes from ``AWS_REGION`` or the profile when Terraform runs).
+    """
+    timestamp = parse_time(plan.get("timestamp"))
+    regions = _provider_regions(plan.get("configuration") or {})
+    generations: list[GenerationChange] = []
+    for change in plan.get("resource_changes") or []:
+        if change.get("type") != RESOURCE_TYPE or change.get("mode", "managed") != "managed":
+            continue
+        action = _action(change["change"].get("actions", []))
+        if action is None:
+            continue
+        key = (change.get("module_address", ""), change.get("name"))
+        configured = regions.get(key)
+        generation_region, note = _region(configured, region)
+        generations.append(_generation(change, action, generation_region, note, timestamp))
+    quotas = _quotas(generations)
+    warnings = [w for g in generations for w in _generation_warnings(g)]
+    warnings += _plan_warnings(generations, quotas)
+    return Review(
+        terraform_version=plan.get("terraform_version"),
+        plan_timestamp=plan.get("timestamp"),
+        generations=tuple(generations),
+        regions=tuple(quotas),
+        warnings=tuple(warnings),
+        policy_reads=_policy_reads(plan),
+    )
+
+
+def _action(actions: list[str]) -> str | None:
+    if sorted(actions) == ["create", "delete"]:
+        return "replace"
+    if len(actions) == 1 and actions[0] in ("create", "delete", "update", "forget"):
+        return actions[0]
+    return None  # no-op and read change nothing
+
+
+def _generation(
+    change: dict[str, Any], action: str, region: str | None, region_note: str, timestamp: datetime | None
+) -> GenerationChange:
+    body = change["change"]
+    before: dict[str, Any] = body.get("before") or {}
+    after: dict[str, Any] = body.get("after") or {}
+    unknown: dict[str, Any] = body.get("after_unknown") or {}
+    values = before if action in ("delete", "forget") else after
+    unknown_names = tuple(sorted(k for k in ("principal_arn", "access_role", "trails") if unknown.get(k) is True))
+    trails = None if unknown.get("trails") is True else tuple(_trail(t) for t in values.get("trails") or [])
+    return GenerationChange(
+        address=change["address"],
+        action=action,
+        region=region if action != "delete" else None,
+        region_note=region_note if action != "delete" else "",
+        principal_arn=values.get("principal_arn"),
+        access_role=values.get("access_role"),
+        trails=trails,
+        window=_window(after, unknown, timestamp) if action in ("create", "replace", "update") else None,
+        previous_job_id=before.get("job_id"),
+        previous_status=before.get("status"),
+        replaced_attributes=tuple(sorted({str(path[0]) for path in body.get("replace_paths") or [] if path})),
+        unknown_attributes=unknown_names,
+        waits_for_completion=bool(after.get("wait_for_completion")),
+        client_token=after.get("client_token") if action in ("create", "replace") else None,
+    )
+
+
+def _trail(value: dict[str, Any]) -> TrailChange:
+    return TrailChange(
+        cloud_trail_arn=value.get("cloud_trail_arn"),
+        regions=tuple(value.get("regions") or ()),
+        all_regions=bool(value.get("all_regions")),
+    )
+
+
+def _window(values: dict[str, Any], unknown: dict[str, Any], timestamp: datetime | None) -> Window:
+    start, end, lookback = values.get("start_time"), values.get("end_time"), values.get("lookback_days")
+    start_at, end_at = parse_time(start), parse_time(end)
+    if lookback is not None and (start is None or unknown.get("start_time") is True):
+        if end_at is not None:
+            return Window(None, end, lookback, float(lookback), True, f"{lookback} days before {end}")
+        return Window(None, None, lookback, float(lookback), True, f"last {lookback} days, resolved at apply")
+    if lookback is not None and start_at is not None and end_at is None:
+        # Resolved at the plan of the create (the provider shows what it will send).
+        description = f"last {lookback} days: {start} to the time of apply"
+        return Window(start, None, lookback, float(lookback), False, description)
+    if start_at is None:
+        return Window(start, end, lookback, None, False, "(known after apply)")
+    if end_at is not None:
+        days = _days(end_at - start_at)
+        return Window(start, end, lookback, days, False, f"{start} to {end} ({_number(days)} days)")
+    if timestamp is None:
+        return Window(start, None, lookback, None, False, f"{start} to the time of apply")
+    days = _days(timestamp - start_at)
+    return Window(
+        start, None, lookback, days, False, f"{start} to the time of apply ({_number(days)} days as of the plan)"
+    )
+
+
+def _provider_regions(configuration: dict[str, Any]) -> dict[tuple[str, str], tuple[str | None, str]]:
+    """(module address, resource name) -> (Region, where it comes from) from the plan's configuration."""
+    providers: dict[str, Any] = configuration.get("provider_config") or {}
+    found: dict[tuple[str, str], tuple[str | None, str]] = {}
+
+    def walk(module: dict[str, Any], address: str) -> None:
+        for resource in module.get("resources") or []:
+            if resource.get("type") != RESOURCE_TYPE:
+                continue
+            key = resource.get("provider_config_key", "")
+            expression = ((providers.get(key) or {}).get("expressions") or {}).get("region")
+            if expression is None:
+                found[(address, resource["name"])] = (None, f"not set in the plan; {_AT_APPLY}")
+            elif "constant_value" in expression:
+                found[(address, resource["name"])] = (expression["constant_value"], "from the provider configuration")
+            else:
+                refs = ", ".join(expression.get("references") or []) or "an expression"
+                found[(address, resource["name"])] = (None, f"from {refs}, not known in the plan")
+        for name, call in (module.get("module_calls") or {}).items():
+            walk(call.get("module") or {}, f"{address}.module.{name}" if address else f"module.{name}")
+
+    walk(configuration.get("root_module") or {}, "")
+    return found
+
+
+def _region(configured: tuple[str | None, str] | None, fallback: str | None) -> tuple[str | None, str]:
+    region, note = configured or (None, f"not found in the plan's configuration; {_AT_APPLY}")
+    if region is not None:
+        return region, note
+    if fallback is not None:
+        return fallback, "from --region"
+    return None, note
+
+
+def _generation_warnings(generation: GenerationChange) -> list[ReviewWarning]:
+    warnings = []
+    address = generation.address
+    window = generation.window
+    if generation.starts_job and window is not None and window.days is not None and window.days >= NEAR_LIMIT_DAYS:
+        message = (
+            f"The window is {_number(window.days)} days, near the {MAX_WINDOW_DAYS}-day maximum: the job reads "
+            f"every log file of the window, so it takes longer and is closer to the {MAX_LOG_FILES:,}-file limit."
+        )
+        if window.end_time is None and not window.resolved_at_apply:
+            message += (
+                " It ends at the time of apply, so it grows until then; StartPolicyGeneration refuses a "
+                f"window over {MAX_WINDOW_DAYS} days."
+            )
+        warnings.append(ReviewWarning("window_near_limit", message, address))
+    if generation.starts_job:
+        for trail in generation.trails or ():
+            reason = _organization_trail_reason(trail, generation.principal_arn)
+            if trail.all_regions and reason:
+                warnings.append(
+                    ReviewWarning(
+                        "organization_trail_all_regions",
+                        f"{trail.cloud_trail_arn} looks like an organisation trail ({reason}) and is read in "
+                        f"all Regions: one generation reads at most {MAX_LOG_FILES:,} log files and {MAX_LOG_GB} GB, "
+                        "and the job fails with SERVICE_QUOTA_EXCEEDED_ERROR beyond that. List the Regions the "
+                        "principal uses instead, or shorten the window.",
+                        address,
+                    )
+                )
+    if generation.cancels_job:
+        warnings.append(
+            ReviewWarning(
+                "cancels_running_job",
+                f"The job {generation.previous_job_id} was IN_PROGRESS at plan time: applying cancels it, "
+                "its policy is lost, and it still counts against the daily quota.",
+                address,
+            )
+        )
+    return warnings
+
+
+def _organization_trail_reason(trail: TrailChange, principal_arn: str | None) -> str | None:
+    trail_arn, principal = parse_arn(trail.cloud_trail_arn), parse_arn(principal_arn)
+    if trail_arn is None:
+        return None
+    trail_account, trail_name = trail_arn.account, trail_arn.resource.rsplit("/", 1)[-1]
+    principal_account = principal.account if principal is not None else ""
+    if principal_account and trail_account and principal_account != trail_account:
+        return f"its account {trail_account} is not the principal's account {principal_account}"
+    if _ORG_WORD.search(trail_name):
+        return f"its name {trail_name!r} suggests an organisation"
+    return None
+
+
+def _plan_warnings(generations: list[GenerationChange], quotas: list[RegionQuota]) -> list[ReviewWarning]:
+    warnings = []
+    for quota in quotas:
+        if quota.jobs_started < 2:
+            continue
+        if quota.daily_quota is None:
+            message = (
+                f"This apply starts {quota.jobs_started} policy generations in a Region the plan does not "
+                f"name: Access Analyzer allows {DAILY_QUOTA} a day per account and Region, or {LOW_DAILY_QUOTA} "
+                f"in {', '.join(sorted(LOW_DAILY_QUOTA_REGIONS))}, cancelled ones included. Set the provider's "
+                "`region` (or pass --region) to check."
+            )
+            if quota.jobs_started > LOW_DAILY_QUOTA:
+                message += f" In a {LOW_DAILY_QUOTA}-a-day Region this apply would fail."
+        else:
+            message = (
+                f"This apply starts {quota.jobs_started} policy generations in {quota.region}, of the "
+                f"{quota.daily_quota} a day Access Analyzer allows per account and Region (cancelled ones and "
+                "those started in the last 24 hours included)."
+            )
+            if quota.jobs_started > quota.daily_quota:
+                message += f" It exceeds the quota: starts after the {quota.daily_quota}th will fail."
+        warnings.append(ReviewWarning("daily_quota", message))
+    side_by_side = len(quotas) > 1
+    for quota in quotas:
+        if quota.jobs_started <= MAX_IN_PROGRESS:
+            continue
+        where = quota.region or "an unknown Region (the plan does not name it; counted as one Region)"
+        if side_by_side:
+            expect = (
+                f"expect them to hold the apply about {_minutes(quota.estimated_apply_seconds)} and its policies to "
+                f"be ready about {_minutes(quota.estimated_ready_seconds)} after the apply starts, while the other "
+                "Regions' jobs run side by side"
+            )
+        else:
+            expect = (
+                f"expect the apply to take about {_minutes(quota.estimated_apply_seconds)} and every policy to be "
+                f"ready about {_minutes(quota.estimated_ready_seconds)} after it starts"
+            )
+        warnings.append(
+            ReviewWarning(
+                "one_at_a_time",
+                f"Access Analyzer runs one generation at a time per account and Region, so the {quota.jobs_started} "
+                f"jobs in {where} run one after another: {expect} (~{_minutes(SECONDS_PER_JOB)} per job; longer "
+                "windows and busier trails take longer).",
+            )
+        )
+    return warnings
+
+
+def _policy_reads(plan: dict[str, Any]) -> tuple[PolicyRead, ...]:
+    """Every generated policy and policy check of the plan: read at plan time, or waiting for apply."""
+    reads: dict[str, PolicyRead] = {}
+    prior = ((plan.get("prior_state") or {}).get("values") or {}).get("root_module") or {}
+    for resource in _data_resources(prior, 0):
+        reads[resource["address"]] = _read(resource)
+    for change in plan.get("resource_changes") or []:
+        deferred = (change.get("change") or {}).get("actions") == ["read"]
+        if change.get("mode") == "data" and change.get("type") in _POLICY_READS and deferred:
+            reads[change["address"]] = PolicyRead(change["address"], change["type"], known=False)
+    return tuple(reads[address] for address in sorted(reads))
+
+
+def _data_resources(module: dict[str, Any], depth: int) -> list[dict[str, Any]]:
+    found = [r for r in module.get("resources") or [] if r.get("mode") == "data" and r.get("type") in _POLICY_READS]
+    if depth < MAX_MODULE_DEPTH:
+        for child in module.get("child_modules") or []:
+            found += _data_resources(child, depth + 1)
+    return found
+
+
+def _read(resource: dict[str, Any]) -> PolicyRead:
+    values: dict[str, Any] = resource.get("values") or {}
+    address, data_source = resource["address"], resource["type"]
+    if data_source == GENERATED_POLICY_TYPE:
+        documents = values.get("policies") or []
+        return PolicyRead(
+            address, data_source, known=True, job_id=values.get("job_id"), status=values.get("status"),
+            documents=len(documents), actions=_action_count(documents),
+        )  # fmt: skip
+    diff = None
+    if values.get("reference") and values.get("policy"):
+        from policygen.policy import PolicyDocumentError, diff_policies
+
+        try:
+            diff = diff_policies(values["reference"], values["policy"], current_name="reference", draft_name="policy")
+        except PolicyDocumentError:
+            diff = None  # the check's own findings say what is wrong with it
+    return PolicyRead(
+        address,
+        data_source,
+        known=True,
+        result=values.get("result"),
+        message=values.get("message"),
+        findings=tuple(
+            {key: f.get(key) for key in ("finding_type", "issue_code", "location", "details")}
+            for f in values.get("findings") or []
+        ),
+        new_access=values.get("new_access"),
+        granted_denied_actions=values.get("granted_denied_actions"),
+        diff=None if diff is None else diff.to_dict(),
+    )
+
+
+def _action_count(documents: Sequence[str]) -> int | None:
+    """How many actions a draft's documents allow together (None when one is not a policy)."""
+    from policygen.policy import PolicyDocumentError, get_catalog, parse_policy
+    from policygen.policy.grants import effective_actions
+
+    try:
+        return len(effective_actions([parse_policy(d) for d in documents], get_catalog()))
+    except PolicyDocumentError:
+        return None
