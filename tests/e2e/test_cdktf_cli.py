@@ -250,8 +250,13 @@ def test_node_modules_node_is_22_or_newer(tmp_path: Path) -> None:
 JSII_NODE_PROBE = """
 import os, cdktf
 cdktf.App(outdir="out")
-children = [pid for pid in os.listdir("/proc") if pid.isdigit() and
-            open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()[1] == str(os.getpid())]
+def parent(pid):
+    try:  # a process may end between the listing and the read (seen under load)
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[1]
+    except OSError:
+        return None
+children = [pid for pid in os.listdir("/proc") if pid.isdigit() and parent(pid) == str(os.getpid())]
 print(sorted(os.path.realpath(f"/proc/{pid}/exe") for pid in children))
 """
 
