@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from policygen.errors import IamPolicyError
 from policygen.iam_policies import (
     deployer_policy,
     log_folder,
@@ -267,7 +268,7 @@ def test_organization_key_statement_decrypts_the_trail_logs_via_s3_only() -> Non
 
 def test_organization_key_statement_needs_a_trail() -> None:
     """Without the trail's ARN the key statement cannot pin the encryption context."""
-    with pytest.raises(ValueError, match="trail_arns is empty"):
+    with pytest.raises(IamPolicyError, match="trail_arns is empty"):
         organization_key_policy_statements(role_arn=ROLE, trail_arns=[], kms_key_arn=KEY, account_id=ACCOUNT)
 
 

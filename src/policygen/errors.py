@@ -6,6 +6,7 @@
     ├── SpecError              a spec file or request is invalid (carries every Problem found)
     ├── PolicyDocumentError    a policy document cannot be read, or is not valid IAM policy grammar
     ├── BinaryPlanError        `policygen review` was given a binary plan file, not its JSON
+    ├── IamPolicyError         an IAM policy builder was given arguments it cannot build a policy from
     ├── ServiceError           Access Analyzer (or the embedded endpoint) refused or failed a call
     │   ├── JobNotFoundError          no job with that id here (unknown, older than about seven
     │   │                             days, or started in another Region or endpoint)
@@ -186,6 +187,13 @@ class BinaryPlanError(PolicygenError):
     """The plan given is binary (the file ``terraform plan -out`` saves), not its JSON: a usage error.
 
     ``policygen review`` exits 2 for it, with the command that turns the file into JSON.
+    """
+
+
+class IamPolicyError(PolicygenError, ValueError):
+    """An IAM policy builder (``deployer_policy``, the service role's statements) got unusable arguments.
+
+    Also a ValueError: what these builders raised before the error tree covered them.
     """
 
 

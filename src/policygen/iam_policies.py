@@ -24,6 +24,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from policygen.errors import IamPolicyError
 from policygen.spec.arns import parse_arn
 
 #: The IAM policy language version every document uses.
@@ -221,7 +222,7 @@ def organization_key_policy_statements(
     _check_account_id(account_id, "account_id")
     trails = _check_trail_arns(trail_arns)
     if not trails:
-        raise ValueError("trail_arns is empty: name the organisation trail whose log files the key encrypts.")
+        raise IamPolicyError("trail_arns is empty: name the organisation trail whose log files the key encrypts.")
     region = _bucket_region(kms_key_arn, bucket_region)
     return [
         {
@@ -266,9 +267,9 @@ def deployer_policy(
     part of this document.
     """
     if isinstance(access_role_arns, str):
-        raise ValueError("access_role_arns must be a list of role ARNs, not one string; wrap it in a list.")
+        raise IamPolicyError("access_role_arns must be a list of role ARNs, not one string; wrap it in a list.")
     if not access_role_arns:
-        raise ValueError("access_role_arns is empty: name every access role the policy generations use.")
+        raise IamPolicyError("access_role_arns is empty: name every access role the policy generations use.")
     if account_id is not None:
         _check_account_id(account_id, "account_id")
     roles = list(dict.fromkeys(_role_arn(entry, account_id, partition) for entry in access_role_arns))
@@ -281,7 +282,7 @@ def deployer_policy(
     if region is not None:
         regions = [region] if isinstance(region, str) else list(region)
         if not regions:
-            raise ValueError("region is an empty list: give at least one Region, or None for every Region.")
+            raise IamPolicyError("region is an empty list: give at least one Region, or None for every Region.")
         generation["Condition"] = {"StringEquals": {"aws:RequestedRegion": _one_or_many(regions)}}
     return {
         "Version": POLICY_VERSION,
@@ -323,34 +324,34 @@ def _role_arn(entry: str, account_id: str | None, partition: str) -> str:
     if is_reference(entry):
         return entry
     if "*" in entry or "?" in entry:
-        raise ValueError(
+        raise IamPolicyError(
             f"access role {entry!r} has a wildcard; iam:PassRole must name each role. List the roles' ARNs."
         )
     if entry.startswith("arn:"):
         arn = parse_arn(entry)
         if arn is None or not _ROLE_ARN.match(entry):
-            raise ValueError(
+            raise IamPolicyError(
                 f"access role {entry!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)."
             )
         if account_id is not None and arn.account != account_id:
-            raise ValueError(
+            raise IamPolicyError(
                 f"access role {entry!r} is in account {arn.account}, not account_id {account_id}; "
                 "Access Analyzer can only use access roles of the account that starts the generation."
             )
         return entry
     if account_id is None:
-        raise ValueError(
+        raise IamPolicyError(
             f"access role {entry!r} is a name, not an ARN; pass its ARN, or pass account_id to build one."
         )
     if not _ROLE_NAME.match(entry):
-        raise ValueError(f"access role name {entry!r} is not a valid IAM role name (with optional path).")
+        raise IamPolicyError(f"access role name {entry!r} is not a valid IAM role name (with optional path).")
     return f"arn:{partition}:iam::{account_id}:role/{entry.strip('/')}"
 
 
 def _bucket_region(kms_key_arn: str, bucket_region: str | None) -> str:
     region = bucket_region or region_of_arn(kms_key_arn)
     if region is None:
-        raise ValueError(
+        raise IamPolicyError(
             f"cannot tell the bucket's Region from kms_key_arn {kms_key_arn!r} (a reference, or no Region "
             "in it); pass bucket_region, the Region of the trail bucket and its key, for kms:ViaService."
         )
@@ -361,7 +362,7 @@ def _check_trail_arns(trail_arns: Sequence[str] | None) -> list[str]:
     if trail_arns is None:
         return []
     if isinstance(trail_arns, str):
-        raise ValueError("trail_arns must be a list of trail ARNs, not one string; wrap it in a list.")
+        raise IamPolicyError("trail_arns must be a list of trail ARNs, not one string; wrap it in a list.")
     for arn in trail_arns:
         if is_reference(arn):
             continue
@@ -373,7 +374,7 @@ def _check_trail_arns(trail_arns: Sequence[str] | None) -> list[str]:
             or not parts.resource.startswith("trail/")
             or "*" in arn
         ):
-            raise ValueError(
+            raise IamPolicyError(
                 f"trail ARN {arn!r} is not a CloudTrail trail ARN "
                 "(arn:aws:cloudtrail:<region>:<account>:trail/<name>, without wildcards)."
             )
@@ -382,12 +383,12 @@ def _check_trail_arns(trail_arns: Sequence[str] | None) -> list[str]:
 
 def _check_account_id(value: str, name: str) -> None:
     if not is_reference(value) and not _ACCOUNT_ID.match(value):
-        raise ValueError(f"{name} {value!r} is not an AWS account id (12 digits).")
+        raise IamPolicyError(f"{name} {value!r} is not an AWS account id (12 digits).")
 
 
 def _check_organization_id(value: str) -> None:
     if not is_reference(value) and not _ORGANIZATION_ID.match(value):
-        raise ValueError(f"organization_id {value!r} is not an AWS Organizations id (o- and 10-32 letters/digits).")
+        raise IamPolicyError(f"organization_id {value!r} is not an AWS Organizations id (o- and 10-32 letters/digits).")
 
 
 def _one_or_many(values: Sequence[str]) -> str | list[str]:

@@ -42,6 +42,7 @@ from policygen.policy.document import (
 from policygen.policy.findings import Finding, FindingType, finding
 from policygen.policy.grants import StatementAccess
 from policygen.policy.wildcards import contains, has_wildcard
+from policygen.spec.arns import parse_arn
 
 #: IAM's quota for a managed policy, in characters not counting white space.
 IDENTITY_POLICY_QUOTA = 6144
@@ -214,16 +215,16 @@ class _Validator:
                 "INVALID_ARN_PREFIX", f"Add the required prefix (arn) to the resource ARN {resource}.", entry.pointer
             )
             return
-        fields = resource.split(":", 5)
-        if len(fields) < 6:
+        arn = parse_arn(resource)
+        if arn is None:
             self.add(
                 "MISSING_ARN_FIELD",
                 "Resource ARNs must include at least 6 fields in the following structure: "
-                f"arn:partition:service:region:account:resource. The ARN {resource} has {len(fields)}.",
+                f"arn:partition:service:region:account:resource. The ARN {resource} has {resource.count(':') + 1}.",
                 entry.pointer,
             )
             return
-        service = fields[2]
+        service = arn.service
         if has_wildcard(service):
             self.add(
                 "WILDCARD_IN_SERVICE_NAME",
@@ -410,8 +411,8 @@ def _every_role(resource: str) -> bool:
     """Whether a resource pattern names every IAM role (``*``, ``arn:aws:iam::*:role/*`` and the like)."""
     if resource == "*":
         return True
-    fields = resource.split(":", 5)
-    return len(fields) == 6 and fields[2] in ("iam", "*") and fields[5] in ("*", "role/*")
+    arn = parse_arn(resource)
+    return arn is not None and arn.service in ("iam", "*") and arn.resource in ("*", "role/*")
 
 
 def _did_you_mean(word: str, candidates: Sequence[str] | frozenset[str], *, prefix: str = "") -> str:
