@@ -161,7 +161,7 @@ def test_triggers_reach_the_derived_token() -> None:
 
 def test_durations_are_bounded_and_cheap() -> None:
     """A duration of a thousand digits, zero or over a day is refused in words, never an overflow."""
-    from policygen.provider.policy_generation import duration_problem
+    from policygen.spec.waiting import duration_problem
 
     assert duration_problem("wait_timeout", "1h30m") is None
     assert "at most 24h" in (duration_problem("wait_timeout", "9" * 1000 + "h") or "")
@@ -221,3 +221,15 @@ def test_a_refresh_of_many_jobs_lists_once() -> None:
     assert [s["status"] for s in states if s] == ["SUCCEEDED"] * 3 + ["FAILED"] + ["SUCCEEDED"] * 6
     assert states[3] is not None
     assert states[3]["job_error"] == "SERVICE_ERROR: x"
+
+
+def test_wait_timeout_needs_wait_for_completion_at_plan_as_at_synth() -> None:
+    """The spec layer's wait rule reaches the provider: wait_timeout alone is refused on the attribute."""
+    resource = PolicyGenerationHandler(PolicygenProvider())
+    diags = Diagnostics()
+    config = {**STATE, "wait_timeout": "45m", "wait_for_completion": None, "job_id": None, "status": None}
+    resource.validate(diags, "accessanalyzer_policy_generation", config)
+    (diag,) = diags.diagnostics
+    assert diag.summary == "Invalid wait_timeout"
+    assert diag.path == ["wait_timeout"]
+    assert "can only be given with wait_for_completion = true" in (diag.detail or "")

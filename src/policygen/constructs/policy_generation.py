@@ -24,6 +24,7 @@ from policygen.spec import (
     terraform_identifier,
 )
 from policygen.spec.fields import REQUEST_FIELDS, TRAIL_FIELDS
+from policygen.spec.waiting import wait_problems
 
 #: Logical id of the stack output that maps every generation's name to its job id.
 JOB_IDS_OUTPUT = "policy_generation_job_ids"
@@ -147,13 +148,9 @@ class PolicyGeneration(Construct):
                 )
             props["name"] = id if name is None else name
             spec = _checked(framework, _document(props, where), f"{where.file}:{where.line}", where)
-        if wait_timeout is not None and not wait_for_completion:
-            raise _error(
-                where,
-                "/wait_timeout",
-                f"wait_timeout={wait_timeout!r} can only be given with wait_for_completion=True; "
-                "add wait_for_completion=True, or remove wait_timeout.",
-            )
+        waiting = wait_problems(wait_for_completion, wait_timeout, queue_timeout)
+        if waiting:
+            raise SpecError([dataclasses.replace(where, pointer=f"/{name}", message=m) for name, m in waiting])
         job_ids = JobIdsOutput.of(scope)
         job_ids.check_unique(spec.name, where)
         super().__init__(scope, id)

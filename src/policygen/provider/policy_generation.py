@@ -3,7 +3,7 @@
 The request's attributes are the table of fields (:mod:`policygen.spec.fields`): every one forces
 replacement (a changed request is a new job). The wait settings and ``instance_key`` are the
 resource's own and change in place; the job's id, status and times are computed.
-The durations ``wait_timeout`` and ``queue_timeout`` are read by :mod:`policygen.provider.durations`.
+Their rules are :mod:`policygen.spec.waiting`'s, shared with the construct.
 Order: model, schema, validate, create, read, update, delete, import.
 """
 
@@ -32,7 +32,6 @@ from policygen._names import POLICY_GENERATION_TYPE, PROVIDER_TYPE
 from policygen.errors import JobNotFoundError, PolicygenError
 from policygen.provider import clock
 from policygen.provider.diagnostics import ProviderContext, diagnosed
-from policygen.provider.durations import DEFAULT_QUEUE_TIMEOUT, DEFAULT_WAIT_TIMEOUT, duration_problem, parse_duration
 from policygen.provider.job_fields import job_fields
 from policygen.provider.planned import REUSE_FOR, PlannedCreate, new_entry, planned_on, request_key
 from policygen.provider.types import ObjectList, Timestamp
@@ -40,6 +39,7 @@ from policygen.service_limits import JOB_HISTORY
 from policygen.spec import fields
 from policygen.spec.arns import parse_arn
 from policygen.spec.fields import ATTRIBUTE_OF, REQUEST_FIELDS, TRAIL_FIELDS, Field
+from policygen.spec.waiting import DEFAULT_QUEUE_TIMEOUT, DEFAULT_WAIT_TIMEOUT, parse_duration, wait_problems
 from policygen.timestamps import parse_timestamp, rfc3339
 
 log = logging.getLogger("policygen.provider")
@@ -235,11 +235,9 @@ class PolicyGenerationHandler(Resource):
         from policygen.spec import document_findings
 
         report(diags, document_findings(document_of(config)))
-        for name in ("wait_timeout", "queue_timeout"):
-            timeout = config.get(name)
-            problem = duration_problem(name, timeout) if isinstance(timeout, str) else None
-            if problem:
-                diags.add_error(f"Invalid {name}", problem, path=[name])
+        waiting = (config.get("wait_for_completion"), config.get("wait_timeout"), config.get("queue_timeout"))
+        for name, problem in wait_problems(*waiting):
+            diags.add_error(f"Invalid {name}", in_attribute_terms(problem).replace("=True", " = true"), path=[name])
 
     # ---- plan ----------------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
-"""The duration attributes of ``accessanalyzer_policy_generation``: ``wait_timeout`` and ``queue_timeout``.
+"""How create waits: ``wait_for_completion``, ``wait_timeout`` and ``queue_timeout``, and their rules.
 
-Written as Terraform users write them (``"1h30m"``, ``"45m"``, ``"90s"``); the resource
-(:mod:`policygen.provider.policy_generation`) checks them at validate and reads them at create.
+Durations are written as Terraform users write them (``"1h30m"``, ``"45m"``, ``"90s"``). The rules
+live here, in the spec layer, so that the construct (at synth), the provider (at plan) and any
+other caller judge them alike: :func:`wait_problems`.
 """
 
 from __future__ import annotations
@@ -40,3 +41,23 @@ def duration_problem(name: str, text: str) -> str | None:
     if seconds > MAX_DURATION_SECONDS:
         return f"{name} can be at most 24h, got {shown!r}; an apply should not wait longer than a day."
     return None
+
+
+def wait_problems(
+    wait_for_completion: object, wait_timeout: object, queue_timeout: object
+) -> list[tuple[str, str]]:
+    """Every problem of the wait settings, as ``(attribute, message)``; values that are not strings are skipped."""
+    problems = [
+        (name, problem)
+        for name, value in (("wait_timeout", wait_timeout), ("queue_timeout", queue_timeout))
+        if isinstance(value, str) and (problem := duration_problem(name, value))
+    ]
+    if isinstance(wait_timeout, str) and wait_for_completion is not True:
+        problems.append(
+            (
+                "wait_timeout",
+                f"wait_timeout={wait_timeout[:40]!r} can only be given with wait_for_completion=True (it is how "
+                "long that wait lasts); add wait_for_completion=True, or remove wait_timeout.",
+            )
+        )
+    return problems
