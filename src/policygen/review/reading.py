@@ -14,6 +14,7 @@ from typing import Any
 
 from policygen.errors import BinaryPlanError, PolicygenError
 from policygen.review.model import _POLICY_READS, RESOURCE_TYPE
+from policygen.spec.fields import REQUEST_FIELDS, Field
 from policygen.timestamps import parse_time
 
 #: The first bytes of a zip archive, which is what ``terraform plan -out=PLANFILE`` writes.
@@ -194,16 +195,31 @@ def _check_change(body: dict[str, Any], where: str) -> None:
     _expect(body.get("after_unknown"), f"{where}.after_unknown", "object")
     for side in ("before", "after"):
         values = _expect(body.get(side), f"{where}.{side}", "object") or {}
-        for key in ("principal_arn", "access_role"):
-            _expect(values.get(key), f"{where}.{side}.{key}", "string")
-        for key in ("start_time", "end_time"):
-            _expect(values.get(key), f"{where}.{side}.{key}", "string")
-        _expect(values.get("lookback_days"), f"{where}.{side}.lookback_days", "number")
-        for index, trail in enumerate(_expect(values.get("trails"), f"{where}.{side}.trails", "array") or []):
-            at = f"{where}.{side}.trails[{index}]"
-            _expect(trail, at, "object", required=True)
-            _expect(trail.get("cloud_trail_arn"), f"{at}.cloud_trail_arn", "string")
-            _expect_strings(trail.get("regions"), f"{at}.regions")
+        _check_fields(values, REQUEST_FIELDS, f"{where}.{side}")
+
+
+#: The JSON type of each kind of request field (policygen.spec.fields) in `terraform show -json`.
+_JSON_TYPE = {
+    "string": "string",
+    "timestamp": "string",
+    "number": "number",
+    "boolean": "boolean",
+    "strings": "array",
+    "string_map": "object",
+    "objects": "array",
+}
+
+
+def _check_fields(values: dict[str, Any], fields: tuple[Field, ...], where: str) -> None:
+    """The request's attributes in a plan, typed as the one table of the request's fields declares them."""
+    for field in fields:
+        value = _expect(values.get(field.attribute), f"{where}.{field.attribute}", _JSON_TYPE[field.kind])
+        if field.kind == "strings":
+            _expect_strings(value, f"{where}.{field.attribute}")
+        elif field.kind == "objects":
+            for index, item in enumerate(value or []):
+                at = f"{where}.{field.attribute}[{index}]"
+                _check_fields(_expect(item, at, "object", required=True), field.items, at)
 
 
 def _check_module(module: Any, where: str, depth: int) -> None:
