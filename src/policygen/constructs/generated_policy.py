@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from policygen._names import GENERATED_POLICY_TYPE, PROVIDER_TYPE, PROVIDER_VERSION
-from policygen.constructs.bindings import Attr, AttributeSynthesis, ProviderReference
-from policygen.constructs.framework import Construct, FrameworkElement
-from policygen.constructs.provider import AccessAnalyzerProvider, use_provider
+from policygen._names import GENERATED_POLICY_TYPE
+from policygen.constructs.bindings import Attr
+from policygen.constructs.framework import Construct
+from policygen.constructs.provider import AccessAnalyzerDataSource, AccessAnalyzerProvider
 
 
-class GeneratedPolicy(AttributeSynthesis, ProviderReference, FrameworkElement):
+class GeneratedPolicy(AccessAnalyzerDataSource):
     """The policies that a policy generation job generated, read at plan time (GetGeneratedPolicy).
 
     The second half of the two-phase workflow: one apply starts the job (:class:`PolicyGeneration`),
@@ -28,8 +28,6 @@ class GeneratedPolicy(AttributeSynthesis, ProviderReference, FrameworkElement):
     It is a ``TerraformDataSource`` of the framework of ``scope``'s app (cdktf or cdktn).
     """
 
-    framework_base = "TerraformDataSource"
-
     def __init__(
         self,
         scope: Construct,
@@ -40,13 +38,7 @@ class GeneratedPolicy(AttributeSynthesis, ProviderReference, FrameworkElement):
         include_service_level_template: bool = False,
         provider: AccessAnalyzerProvider | None = None,
     ) -> None:
-        super().__init__(
-            scope,
-            id,
-            terraform_resource_type=GENERATED_POLICY_TYPE,
-            terraform_generator_metadata=self._framework.generator_metadata(PROVIDER_TYPE, PROVIDER_VERSION),
-            provider=use_provider(scope, provider),
-        )
+        self._declare_data(scope, id, data_type=GENERATED_POLICY_TYPE, provider=provider)
         self.job_id = job_id
         self.include_resource_placeholders = include_resource_placeholders
         self.include_service_level_template = include_service_level_template

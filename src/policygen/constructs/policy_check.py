@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from policygen._names import POLICY_CHECK_TYPE, PROVIDER_TYPE, PROVIDER_VERSION
-from policygen.constructs.bindings import Attr, AttributeSynthesis, ProviderReference
-from policygen.constructs.framework import Construct, FrameworkElement
-from policygen.constructs.provider import AccessAnalyzerProvider, use_provider
+from policygen._names import POLICY_CHECK_TYPE
+from policygen.constructs.bindings import Attr
+from policygen.constructs.framework import Construct
+from policygen.constructs.provider import AccessAnalyzerDataSource, AccessAnalyzerProvider
 from policygen.policy.findings import FindingType
 
 
-class PolicyCheck(AttributeSynthesis, ProviderReference, FrameworkElement):
+class PolicyCheck(AccessAnalyzerDataSource):
     """Access Analyzer's policy checks on a policy, read at plan time: the gate before adopting a draft.
 
     ValidatePolicy always; CheckNoNewAccess with ``reference``; CheckAccessNotGranted with
@@ -40,8 +40,6 @@ class PolicyCheck(AttributeSynthesis, ProviderReference, FrameworkElement):
     It is a ``TerraformDataSource`` of the framework of ``scope``'s app (cdktf or cdktn).
     """
 
-    framework_base = "TerraformDataSource"
-
     def __init__(
         self,
         scope: Construct,
@@ -54,13 +52,7 @@ class PolicyCheck(AttributeSynthesis, ProviderReference, FrameworkElement):
         provider: AccessAnalyzerProvider | None = None,
     ) -> None:
         _check_props(self, policy=policy, denied_actions=denied_actions, fail_on=fail_on)
-        super().__init__(
-            scope,
-            id,
-            terraform_resource_type=POLICY_CHECK_TYPE,
-            terraform_generator_metadata=self._framework.generator_metadata(PROVIDER_TYPE, PROVIDER_VERSION),
-            provider=use_provider(scope, provider),
-        )
+        self._declare_data(scope, id, data_type=POLICY_CHECK_TYPE, provider=provider)
         self.policy = policy
         self.reference = reference
         self.denied_actions = None if denied_actions is None else list(denied_actions)

@@ -7,8 +7,8 @@ import weakref
 from typing import Any
 
 from policygen._names import NO_INSTALL_ENV, PROVIDER_SOURCE, PROVIDER_TYPE, PROVIDER_VERSION
-from policygen.constructs.bindings import Attr, ProviderBlock
-from policygen.constructs.framework import Construct, Framework, framework_of
+from policygen.constructs.bindings import Attr, AttributeSynthesis, ProviderBlock, ProviderReference
+from policygen.constructs.framework import Construct, Framework, FrameworkElement, framework_of
 from policygen.install import install_provider, lock_provider
 
 #: Construct id of the provider that policygen adds to a stack when the user adds no default one.
@@ -69,6 +69,28 @@ class AccessAnalyzerProvider(ProviderBlock):
             "profile": Attr(self.profile, "string"),
             "endpoint": Attr(self.endpoint, "string"),
         }
+
+
+class AccessAnalyzerDataSource(AttributeSynthesis, ProviderReference, FrameworkElement):
+    """Base of policygen's data sources: a ``data`` block of this provider, bound to the app's framework.
+
+    A subclass calls :meth:`_declare_data` where it would call the framework class's ``__init__``,
+    and implements :meth:`attributes`.
+    """
+
+    framework_base = "TerraformDataSource"
+
+    def _declare_data(
+        self, scope: Construct, id: str, *, data_type: str, provider: AccessAnalyzerProvider | None
+    ) -> None:
+        """Create the framework's data source of ``data_type``, read through ``provider`` (default: the stack's)."""
+        super().__init__(
+            scope,
+            id,
+            terraform_resource_type=data_type,
+            terraform_generator_metadata=self._framework.generator_metadata(PROVIDER_TYPE, PROVIDER_VERSION),
+            provider=use_provider(scope, provider),
+        )
 
 
 def use_provider(scope: Construct, provider: AccessAnalyzerProvider | None) -> AccessAnalyzerProvider | None:
