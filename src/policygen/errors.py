@@ -12,12 +12,14 @@
     │   │                             days, or started in another Region or endpoint)
     │   ├── QuotaExceededError        a service quota refused the start (the daily one, from
     │   │                             start_queued)
+    │   ├── EndpointUnreachableError  the endpoint could not be reached (after botocore's retries)
     │   └── ClientTokenConflictError  the client token was already used for a different request
     ├── JobStateError          a job is not in the state asked for
     │   ├── JobFailedError            the job ended FAILED or CANCELED
     │   ├── JobNotFinishedError       the job is still IN_PROGRESS (it has no policies yet)
     │   └── WaitTimeoutError          a job did not finish within the time allowed
     │       └── QueueTimeoutError         a start waited longer than queue_timeout for its turn
+    ├── StopRequestedError     Terraform asked the provider to stop (Ctrl-C) during a wait
     └── ProviderInstallError   the Terraform provider launcher could not be written
 
 Errors raised by lower libraries (botocore, ruamel.yaml, jsonschema) are translated into these in
@@ -81,6 +83,13 @@ class ServiceError(PolicygenError):
         self.code = code
         self.operation = operation
         super().__init__(message)
+
+
+class EndpointUnreachableError(ServiceError):
+    """The endpoint could not be reached at all (connection refused or reset), after botocore's retries.
+
+    A wait treats it as a passing outage and keeps asking within its time; other callers fail.
+    """
 
 
 class JobNotFoundError(ServiceError):
@@ -195,6 +204,10 @@ class IamPolicyError(PolicygenError, ValueError):
 
     Also a ValueError: what these builders raised before the error tree covered them.
     """
+
+
+class StopRequestedError(PolicygenError):
+    """Terraform asked the provider to stop (StopProvider, on Ctrl-C) while it was waiting."""
 
 
 class ProviderInstallError(PolicygenError):

@@ -42,6 +42,8 @@ def sandbox_env(
         AWS_REGION=region,
         AWS_CONFIG_FILE=str(folder / "aws-config"),
         AWS_SHARED_CREDENTIALS_FILE=str(folder / "aws-credentials"),
+        # No credential lookup may leave the machine (instance metadata is 169.254.169.254).
+        AWS_EC2_METADATA_DISABLED="true",
         CI="1",  # plain, line-by-line output from the cdktf CLI
         FORCE_COLOR="0",
     )

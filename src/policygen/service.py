@@ -24,10 +24,12 @@ from policygen.client_settings import endpoint_url_problem as endpoint_url_probl
 from policygen.client_settings import settings_problems as settings_problems  # noqa: PLC0414
 from policygen.errors import (
     ClientTokenConflictError,
+    EndpointUnreachableError,
     JobNotFoundError,
     QueueTimeoutError,
     QuotaExceededError,
     ServiceError,
+    StopRequestedError,
     WaitTimeoutError,
 )
 from policygen.service_limits import (
@@ -53,6 +55,20 @@ DEFAULT_QUEUE_TIMEOUT = 3600.0
 #: Longest real pause between two looks at the queue budget while another start of this process
 #: holds the start lock (the budget's clock may be a test's fake one, which a lock cannot wait on).
 _LOCK_POLL_SECONDS = 0.5
+#: Error codes of answers that say the service is passing through trouble (after botocore's own
+#: retries): a wait keeps asking through them, as through an endpoint it cannot reach.
+_PASSING_CODES = frozenset({"InternalServerException", "ThrottlingException", "ServiceUnavailable"})
+_NO_REGION = (
+    "No AWS Region is configured for Access Analyzer; set the provider's `region`, `--region`, "
+    "AWS_REGION or AWS_DEFAULT_REGION (an empty one counts as unset), or `region` in the AWS profile."
+)
+_NO_CREDENTIALS = (
+    "No AWS credentials were found for Access Analyzer; configure them as for the AWS CLI "
+    "(AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, SSO, or AWS_ROLE_ARN with "
+    "AWS_WEB_IDENTITY_TOKEN_FILE in CI)."
+)
+#: How long a wait without a time limit rides out an endpoint it cannot reach before it gives up.
+OUTAGE_LIMIT = 300.0
 
 
 def utc_now() -> datetime:
@@ -99,9 +115,13 @@ class ClientSettings:
 class AccessAnalyzer:
     """A thread-safe wrapper around one boto3 ``accessanalyzer`` client, created on first use."""
 
-    def __init__(self, settings: ClientSettings | None = None) -> None:
+    def __init__(self, settings: ClientSettings | None = None, *, interrupt: threading.Event | None = None) -> None:
         self.settings = settings or ClientSettings()
+        #: When set (the provider's StopProvider), every wait of this client ends at once with
+        #: :class:`StopRequestedError` instead of sleeping on.
+        self.interrupt = interrupt or threading.Event()
         self._client: Any = None
+        self._session: Any = None
         self._lock = threading.Lock()
         # Access Analyzer runs one generation at a time per account and Region: starts from this
         # process queue here, one after another, instead of racing each other for the slot.
@@ -128,11 +148,12 @@ class AccessAnalyzer:
         if problems:
             raise ServiceError(" ".join(message[0].upper() + message[1:] for _, message in problems))
         # botocore reads AWS_DEFAULT_REGION only; AWS_REGION is what Terraform's AWS provider and the
-        # other SDKs read, so honour it too.
-        region = s.region or os.environ.get("AWS_REGION")
+        # other SDKs read, so honour it too. An empty value counts as unset.
+        region = s.region or os.environ.get("AWS_REGION") or None
         try:
             session = boto3.session.Session(profile_name=s.profile, region_name=region)
-            return session.client(
+            self._session = session
+            client = session.client(
                 "accessanalyzer",
                 endpoint_url=s.endpoint_url,
                 config=botocore.config.Config(
@@ -144,21 +165,44 @@ class AccessAnalyzer:
                 ),
             )
         except botocore.exceptions.ProfileNotFound as exc:
+            named = (
+                f"`profile` = {s.profile!r}"
+                if s.profile
+                else f"AWS_PROFILE={os.environ.get('AWS_PROFILE') or os.environ.get('AWS_DEFAULT_PROFILE')!r}"
+            )
             raise ServiceError(
-                f"The AWS profile {s.profile!r} is not in your AWS config files; "
-                "set `profile` to one that exists (see `aws configure list-profiles`)."
+                f"The AWS profile of {named} is not in your AWS config files "
+                f"({os.environ.get('AWS_CONFIG_FILE') or '~/.aws/config'}); set it to one that exists "
+                "(see `aws configure list-profiles`), or unset it."
             ) from exc
         except botocore.exceptions.NoRegionError as exc:
-            raise ServiceError(
-                "No AWS Region is configured for Access Analyzer; set the provider's `region`, "
-                "`--region`, AWS_REGION or AWS_DEFAULT_REGION."
-            ) from exc
+            raise ServiceError(_NO_REGION) from exc
         except ValueError as exc:  # botocore's word for a bad Region or endpoint from the config files
             raise ServiceError(
                 f"The AWS configuration cannot make an Access Analyzer client: {exc}. Check `region` and "
                 f"`endpoint_url` in your AWS config file ({os.environ.get('AWS_CONFIG_FILE') or '~/.aws/config'}"
                 f"{f', profile {s.profile}' if s.profile else ''})."
             ) from exc
+        if not client.meta.region_name:  # never sign a request for an empty Region
+            raise ServiceError(_NO_REGION)
+        return client
+
+    def verify(self) -> None:
+        """Make the client now and check that it has a Region and credentials (the provider's plan does).
+
+        Raises :class:`ServiceError` naming the setting at fault and the fix. Credentials are
+        resolved as botocore resolves them (environment, profile, SSO, web identity, container or
+        instance metadata unless AWS_EC2_METADATA_DISABLED is true); nothing is called.
+        """
+        import botocore.exceptions
+
+        self.client  # noqa: B018  # made for its checks
+        try:
+            credentials = self._session.get_credentials()
+        except botocore.exceptions.BotoCoreError as exc:
+            raise ServiceError(f"The AWS credentials for Access Analyzer cannot be loaded: {exc}") from exc
+        if credentials is None:
+            raise ServiceError(_NO_CREDENTIALS)
 
     def start(self, request: dict[str, Any]) -> str:
         """StartPolicyGeneration; returns the job id."""
@@ -170,7 +214,7 @@ class AccessAnalyzer:
         self,
         request: dict[str, Any],
         *,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         queue_timeout: float | None = DEFAULT_QUEUE_TIMEOUT,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = utc_now,
@@ -196,6 +240,7 @@ class AccessAnalyzer:
             QuotaExceededError: the daily quota is used up.
             QueueTimeoutError: other generations kept the slot longer than ``queue_timeout``.
         """
+        sleep = sleep or self.pause
         began = clock()
         self._enter_queue(began, queue_timeout, clock)
         try:
@@ -237,11 +282,13 @@ class AccessAnalyzer:
     def _enter_queue(self, began: float, queue_timeout: float | None, clock: Callable[[], float]) -> None:
         """Take the start lock, giving up when ``queue_timeout`` (counted from ``began``) runs out."""
         if queue_timeout is None:
-            self._start_lock.acquire()
+            while not self._start_lock.acquire(timeout=_LOCK_POLL_SECONDS):
+                self._check_interrupt()
             return
         # Look at the budget between short real waits rather than waiting `remaining` on the lock:
         # `clock` may be a fake one that only the starts ahead of us move.
         while not self._start_lock.acquire(blocking=False):
+            self._check_interrupt()
             remaining = began + queue_timeout - clock()
             if remaining <= 0:
                 raise self._queue_timeout_error(self._ahead, clock() - began, queue_timeout, behind_own_starts=True)
@@ -276,7 +323,7 @@ class AccessAnalyzer:
         job_id: str,
         *,
         timeout: float | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         polling: Polling | None = None,
         on_poll: Callable[[dict[str, Any], float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -285,12 +332,33 @@ class AccessAnalyzer:
 
         ``on_poll(job_details, elapsed_seconds)`` is called after every poll (for progress displays).
         Raises :class:`WaitTimeoutError` when ``timeout`` seconds of ``clock`` would pass before the
-        next poll (``clock`` and ``sleep`` are injectable, for tests on a fake time).
+        next poll (``clock`` and ``sleep`` are injectable, for tests on a fake time), and
+        :class:`StopRequestedError` when :attr:`interrupt` is set.
+
+        An endpoint that cannot be reached, or answers that it is in trouble, after botocore's own
+        retries, is a passing outage: the wait keeps asking at its usual pace, within ``timeout``
+        (or :data:`OUTAGE_LIMIT` seconds of outage without one), and then raises the last error.
         """
         polling = polling or Polling()
+        sleep = sleep or self.pause
         started = clock()
+        outage_began: float | None = None
         while True:
-            details: dict[str, Any] = self.get(job_id)["jobDetails"]
+            try:
+                details: dict[str, Any] = self.get(job_id)["jobDetails"]
+            except ServiceError as exc:
+                if not _passing(exc):
+                    raise
+                outage_began = clock() if outage_began is None else outage_began
+                elapsed = clock() - started
+                delay = polling.delay(elapsed)
+                too_long = clock() - outage_began + delay > OUTAGE_LIMIT
+                if (timeout is not None and elapsed + delay > timeout) or (timeout is None and too_long):
+                    raise
+                log.warning("policy generation %s: %s; asking again in %.1f s", job_id, exc, delay)
+                sleep(delay)
+                continue
+            outage_began = None
             elapsed = clock() - started
             if on_poll:
                 on_poll(details, elapsed)
@@ -304,6 +372,17 @@ class AccessAnalyzer:
                     f"Wait longer, or follow it with `policygen wait {job_id}`."
                 )
             sleep(delay)
+
+    def pause(self, seconds: float) -> None:
+        """Sleep ``seconds``, or end at once with :class:`StopRequestedError` when :attr:`interrupt` is set."""
+        if self.interrupt.wait(seconds):
+            self._check_interrupt()
+
+    def _check_interrupt(self) -> None:
+        if self.interrupt.is_set():
+            raise StopRequestedError(
+                "Terraform asked the provider to stop (Ctrl-C or a cancelled run) while it was waiting."
+            )
 
     def get(self, job_id: str, *, placeholders: bool = False, service_level: bool = False) -> dict[str, Any]:
         """GetGeneratedPolicy: the job's details and, once SUCCEEDED, its generated policies."""
@@ -386,13 +465,9 @@ class AccessAnalyzer:
         except botocore.exceptions.ClientError as exc:
             raise self._translate(operation, kwargs, exc) from exc
         except botocore.exceptions.NoCredentialsError as exc:
-            raise ServiceError(
-                "No AWS credentials were found for Access Analyzer; configure them as for the AWS CLI "
-                "(AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or SSO).",
-                operation=operation,
-            ) from exc
-        except botocore.exceptions.EndpointConnectionError as exc:
-            raise ServiceError(
+            raise ServiceError(_NO_CREDENTIALS, operation=operation) from exc
+        except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectionClosedError) as exc:
+            raise EndpointUnreachableError(
                 f"{operation} could not reach the Access Analyzer endpoint {exc.kwargs.get('endpoint_url')}; "
                 "check the endpoint URL and that the service (or `policygen emulator`) is running.",
                 operation=operation,
@@ -479,6 +554,11 @@ class AccessAnalyzer:
             code="ServiceQuotaExceededException",
             operation="StartPolicyGeneration",
         )
+
+
+def _passing(exc: ServiceError) -> bool:
+    """Whether ``exc`` says the service is passing through trouble rather than refusing the call."""
+    return isinstance(exc, EndpointUnreachableError) or exc.code in _PASSING_CODES
 
 
 def _next_minute(moment: datetime) -> datetime:

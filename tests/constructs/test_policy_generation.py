@@ -80,8 +80,8 @@ def test_keyword_arguments_synthesize_the_same_resource_as_a_spec(stack: cdktf.T
         lookback_days=spec.lookback_days,
     )
     resources = synthesized(stack)["resource"][POLICY_GENERATION_TYPE]
-    assert resources["from_kwargs"].pop("instance_key") == "test/from-kwargs"
-    assert resources["from_spec"].pop("instance_key") == "test/from-spec"
+    assert resources["from_kwargs"].pop("instance_key") == "${terraform.workspace}/test/from-kwargs"
+    assert resources["from_spec"].pop("instance_key") == "${terraform.workspace}/test/from-spec"
     assert resources["from_kwargs"] == resources["from_spec"]
 
 
@@ -98,7 +98,7 @@ def test_each_generation_gets_an_instance_key_of_its_own() -> None:
         for stack in (one, two)
         for resource in synthesized(stack)["resource"][POLICY_GENERATION_TYPE].values()
     ]
-    assert keys == ["one/a", "one/b", "two/a"]
+    assert keys == [f"${{terraform.workspace}}/{key}" for key in ("one/a", "one/b", "two/a")]
 
 
 def test_trails_may_be_mappings(stack: cdktf.TerraformStack) -> None:

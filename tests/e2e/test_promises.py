@@ -12,7 +12,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -150,33 +150,6 @@ resource "{ADDRESS}" "each" {{
     assert status_of(emu, tf.state()["two"]["job_id"]) == "IN_PROGRESS"
 
 
-def test_the_plan_shows_the_window_and_token_and_a_saved_plan_sends_them_the_next_day(
-    make_emulator: Callable[..., Emulator], workdir: Callable[..., Workdir]
-) -> None:
-    """The plan of a create shows start_time and client_token; applying the saved plan a day later sends those."""
-    emu = make_emulator(job_seconds=0.0)
-    tf = workdir(emu)
-    tf.write(generation("saved"))
-    tf.tf("init")
-    yesterday = datetime.now(UTC) - timedelta(days=1)
-    tf.env[NOW_ENV] = yesterday.strftime("%Y-%m-%dT%H:%M:%SZ")
-    after = planned_create(tf, "saved")
-    unknown = after.pop("_unknown")
-    assert isinstance(unknown, dict)
-    assert not unknown.get("start_time")
-    assert not unknown.get("client_token")
-    midnight = yesterday.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=6)
-    assert after["start_time"] == midnight.strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert isinstance(after["client_token"], str)
-    assert after["client_token"]
-    del tf.env[NOW_ENV]  # today
-    tf.tf("apply", "plan.bin")
-    (job,) = emu.backend.jobs()
-    assert job.client_token == after["client_token"]
-    assert job.request["cloudTrailDetails"]["startTime"] == after["start_time"]
-    assert tf.state()["saved"]["start_time"] == after["start_time"]
-
-
 def test_time_never_blocks_the_plan_or_destroy_of_an_existing_resource(
     make_emulator: Callable[..., Emulator], workdir: Callable[..., Workdir]
 ) -> None:
@@ -209,10 +182,10 @@ def test_time_never_blocks_the_plan_or_destroy_of_an_existing_resource(
     assert len(emu.backend.jobs()) == 1
 
 
-def test_an_unknown_job_that_cannot_have_expired_is_an_error_naming_where_it_asked(
+def test_an_unknown_job_that_cannot_have_expired_is_named_with_where_it_asked(
     make_emulator: Callable[..., Emulator], workdir: Callable[..., Workdir]
 ) -> None:
-    """Pointed at another endpoint (say, the wrong Region), refresh fails and never marks the job expired."""
+    """Pointed at another endpoint (say, the wrong Region), refresh warns where it asked and never marks it expired."""
     first = make_emulator(job_seconds=0.0)
     other = make_emulator(job_seconds=0.0)
     tf = workdir(first)
@@ -221,10 +194,10 @@ def test_an_unknown_job_that_cannot_have_expired_is_an_error_naming_where_it_ask
     tf.tf("apply", "-auto-approve")
     tf.env["AWS_ENDPOINT_URL_ACCESSANALYZER"] = other.url
     plan = tf.tf("plan", check=False)
-    assert plan.returncode == 1
-    assert "is unknown to Access Analyzer" in plan.stderr
-    assert other.url.removeprefix("http://") in plan.stderr.replace("\n", " ") or "127.0.0.1" in plan.stderr
-    assert ACCOUNT in plan.stderr
+    said = " ".join((plan.stdout + plan.stderr).split())
+    assert "is unknown to Access Analyzer" in said
+    assert other.url in said
+    assert ACCOUNT in said
     tf.env["AWS_ENDPOINT_URL_ACCESSANALYZER"] = first.url
     assert tf.state()["here"]["expired"] is False
 
@@ -275,9 +248,7 @@ def test_a_given_client_token_of_a_cancelled_job_is_refused(
     again = tf.tf("apply", "-auto-approve", check=False)
     assert again.returncode == 1
     message = " ".join(again.stderr.split())
-    assert f"The client token pinned-1 belongs to policy generation {job_id}, which had already ended CANCELED" in (
-        message
-    )
+    assert f"The client token pinned-1 belongs to policy generation {job_id} (CANCELED)" in message
     assert "Give this resource a new client_token" in message
     assert tf.state() == {}
     assert job_ids(emu) == [job_id]

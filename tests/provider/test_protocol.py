@@ -6,19 +6,17 @@ planned private data, the replace paths and the diagnostics.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tf.gen import tfplugin_pb2 as pb
+from tf.types import Unknown
 from tf.utils import read_dynamic_value, to_dynamic_value
 
 from policygen._names import POLICY_GENERATION_TYPE
 from policygen.provider.clock import NOW_ENV
 from policygen.provider.configuration import PolicygenProvider
-from policygen.provider.planned import PlannedCreates
-from policygen.provider.policy_generation import PolicyGenerationHandler
 from policygen.provider.protocol import PolicygenServicer
 
 ACCOUNT = "123456789012"
@@ -51,9 +49,9 @@ CONFIG: dict[str, Any] = {
 COMPUTED = ("start_time", "client_token", "job_id", "status", "started_on", "completed_on", "job_error", "expired")
 
 
-def servicer(tmp_path: Path) -> PolicygenServicer:
-    """A servicer whose planned creates are kept under ``tmp_path``."""
-    return PolicygenServicer(PolicygenProvider(planned=PlannedCreates(tmp_path / "planned.json")))
+def servicer(tmp_path: Path | None = None) -> PolicygenServicer:
+    """A servicer as Terraform starts one: a new provider process, which knows nothing of earlier ones."""
+    return PolicygenServicer(PolicygenProvider())
 
 
 def plan(
@@ -101,54 +99,52 @@ def existing(job_id: str = "job-0", **changes: Any) -> dict[str, Any]:
     }
 
 
-def test_the_plan_of_a_create_shows_the_window_and_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """lookback_days is resolved into start_time and a client token derived at plan, not left unknown."""
+def test_a_relative_window_and_a_derived_token_are_known_after_apply(monkeypatch: pytest.MonkeyPatch) -> None:
+    """lookback_days without end_time leaves start_time and the derived token unknown: only the apply decides them."""
     monkeypatch.setenv(NOW_ENV, "2026-12-01T15:30:00Z")
-    values = planned(plan(servicer(tmp_path), CONFIG))
-    assert values["start_time"] == "2026-11-25T00:00:00Z"
-    assert isinstance(values["client_token"], str)
-    assert len(values["client_token"]) == 36
+    response = plan(servicer(), CONFIG)
+    assert errors(response) == []
+    values = planned(response)
+    assert values["start_time"] is Unknown
+    assert values["client_token"] is Unknown
+    assert values["lookback_days"] == 7
 
 
-def test_a_later_plan_of_the_same_create_repeats_its_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Terraform plans a create again before applying it (maybe the next day): the values stay the same."""
+def test_a_window_the_configuration_decides_is_shown_the_same_on_every_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    """lookback_days counted back from end_time is shown at plan, and a re-plan days later shows the same."""
+    config = {**CONFIG, "end_time": "2026-11-30T00:00:00Z"}
     monkeypatch.setenv(NOW_ENV, "2026-12-01T23:59:00Z")
-    first = planned(plan(servicer(tmp_path), CONFIG))
-    monkeypatch.setenv(NOW_ENV, "2026-12-02T00:01:00Z")
-    second = planned(plan(servicer(tmp_path), CONFIG))  # a new process, as Terraform's apply walk is
-    assert (second["start_time"], second["client_token"]) == (first["start_time"], first["client_token"])
+    first = planned(plan(servicer(), config))
+    monkeypatch.setenv(NOW_ENV, "2026-12-06T00:01:00Z")
+    second = planned(plan(servicer(), config))  # a new process in another folder, as a pipeline's apply is
+    assert first["start_time"] == second["start_time"] == "2026-11-23T00:00:00Z"
+    assert first["client_token"] is Unknown
+    assert second["client_token"] is Unknown
 
 
-def test_without_the_record_a_new_day_plans_a_new_window(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The record is what carries a plan across midnight: without it, the next day's window is resolved."""
-    monkeypatch.setenv(NOW_ENV, "2026-12-01T23:59:00Z")
-    first = planned(plan(servicer(tmp_path / "a"), CONFIG))
-    monkeypatch.setenv(NOW_ENV, "2026-12-02T00:01:00Z")
-    second = planned(plan(servicer(tmp_path / "b"), CONFIG))
-    assert second["start_time"] == "2026-11-26T00:00:00Z"
-    assert second["client_token"] != first["client_token"]
+def test_a_configured_token_is_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client_token the user set is what the plan shows and the apply sends."""
+    values = planned(plan(servicer(), {**CONFIG, "client_token": "mine-1"}))
+    assert values["client_token"] == "mine-1"
 
 
-def test_a_replacement_plans_a_token_of_its_own(tmp_path: Path) -> None:
-    """The first call of a replacement hands the job being replaced to the create call, whose token differs."""
-    fresh = planned(plan(servicer(tmp_path / "fresh"), CONFIG))["client_token"]
-    service = servicer(tmp_path / "replace")
-    first = plan(service, CONFIG, prior=existing("job-0"))
+def test_the_first_plan_and_the_apply_replan_agree_across_midnight(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every value known in the plan before midnight is known and equal in the re-plan of its apply after it."""
+    monkeypatch.setenv(NOW_ENV, "2026-12-01T23:59:59Z")
+    first = planned(plan(servicer(), CONFIG))
+    monkeypatch.setenv(NOW_ENV, "2026-12-02T00:00:01Z")
+    second = planned(plan(servicer(), CONFIG))
+    for name, value in first.items():
+        if value is not Unknown:
+            assert second[name] == value, name
+
+
+def test_a_replacement_is_not_refused_as_sharing_the_old_job() -> None:
+    """The create half of a -replace knows the job it replaces (private data), so its claim differs from the old one."""
+    service = servicer()
+    first = plan(service, CONFIG, prior=existing("job-0", client_token=None))
     assert first.planned_private == b'{"replaces": "job-0"}'
-    replacement = planned(plan(service, CONFIG, prior_private=first.planned_private))["client_token"]
-    assert replacement != fresh
-    again = planned(plan(servicer(tmp_path / "replace"), CONFIG))["client_token"]  # the apply's re-plan
-    assert again == replacement
-
-
-def test_a_tainted_create_is_replaced_with_a_new_token(tmp_path: Path) -> None:
-    """Terraform shows the replacement of a tainted object as a plain create; the record says what it replaces."""
-    provider = PolicygenProvider(planned=PlannedCreates(tmp_path / "planned.json"))
-    original = planned(plan(PolicygenServicer(provider), CONFIG))["client_token"]
-    key = PolicyGenerationHandler(provider).request_key(CONFIG)
-    provider.planned.tainted(key, "job-failed", datetime.now(UTC))  # what create does when its wait fails
-    replacement = planned(plan(servicer(tmp_path), CONFIG))["client_token"]
-    assert replacement != original
+    assert errors(plan(service, CONFIG, prior_private=first.planned_private)) == []
 
 
 def test_time_rules_are_judged_only_for_a_create(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

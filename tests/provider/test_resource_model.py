@@ -13,6 +13,7 @@ from tf.utils import Diagnostics
 from policygen.errors import ServiceError
 from policygen.provider.configuration import PolicygenProvider
 from policygen.provider.policy_generation import TRAIL, PolicyGenerationHandler, attribute_path, document_of
+from policygen.service import ClientSettings
 from policygen.spec.fields import FIELD_OF, REQUEST_FIELDS
 
 STATE: dict[str, Any] = {
@@ -116,6 +117,8 @@ def test_validate_skips_values_known_only_at_apply() -> None:
 
 
 class _FailingService:
+    settings = ClientSettings()
+
     def get(self, job_id: str) -> dict[str, Any]:
         raise ServiceError("GetGeneratedPolicy failed with ThrottlingException: slow down")
 
@@ -146,6 +149,26 @@ def test_an_unexpected_exception_becomes_a_diagnostic_with_its_message() -> None
     assert PolicyGenerationHandler(provider).create(ctx, dict(STATE)) is None
     (diag,) = ctx.diagnostics.diagnostics
     assert "Unexpected RuntimeError: boom" in (diag.detail or "")
+
+
+class _FailsAfterTheStart(_FailingService):
+    def start_queued(self, request: dict[str, Any], **options: Any) -> str:
+        return "j-started"
+
+    def get(self, job_id: str) -> dict[str, Any]:
+        raise KeyError("jobDetails")  # any bug at all, once the job exists
+
+
+def test_an_unexpected_exception_after_the_start_keeps_the_job_in_state() -> None:
+    """Once the service returned a job id, no exception can make create return without it."""
+    provider = PolicygenProvider()
+    provider.service = _FailsAfterTheStart()  # type: ignore[assignment]
+    ctx = CreateContext(Diagnostics(), "accessanalyzer_policy_generation")
+    state = PolicyGenerationHandler(provider).create(ctx, dict(STATE))
+    assert state is not None
+    assert state["job_id"] == "j-started"
+    (diag,) = ctx.diagnostics.diagnostics
+    assert diag.summary == "Started policy generation j-started, but could not follow it"
 
 
 def test_triggers_reach_the_derived_token() -> None:

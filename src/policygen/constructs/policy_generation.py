@@ -28,6 +28,8 @@ from policygen.spec.waiting import wait_problems
 
 #: Logical id of the stack output that maps every generation's name to its job id.
 JOB_IDS_OUTPUT = "policy_generation_job_ids"
+#: Terraform's name of the current workspace, as a template the synthesized JSON carries to Terraform.
+WORKSPACE = "${terraform.workspace}"
 #: The keywords a request needs without ``spec=``.
 _REQUIRED_KEYWORDS = frozenset(f.keyword for f in REQUEST_FIELDS if f.required)
 
@@ -83,9 +85,10 @@ class PolicyGeneration(Construct):
     :param provider: the provider configuration (Region, account) to start the job with. Default:
         the stack's default provider, added to the stack when it has none.
 
-    Each generation gets its own jobs: the resource's ``instance_key`` is ``<stack>/<name>``, which
-    the provider mixes into the derived client token, so two generations with the same request, in
-    one stack or in two, never share a job.
+    Each generation gets its own jobs: the resource's ``instance_key`` is
+    ``${terraform.workspace}/<stack>/<name>`` (Terraform fills in the workspace), which the provider
+    mixes into the derived client token, so two generations with the same request, in one stack or
+    in two, or one stack in two workspaces, never share a job.
     :raises SpecError: when both ``spec`` and request props are given, when required props are
         missing, when the request breaks a rule of the spec, or when the name is already used by
         another generation of the stack.
@@ -164,7 +167,7 @@ class PolicyGeneration(Construct):
             wait_for_completion=wait_for_completion,
             wait_timeout=wait_timeout,
             queue_timeout=queue_timeout,
-            instance_key=f"{job_ids.stack_id}/{spec.name}",
+            instance_key=f"{WORKSPACE}/{job_ids.stack_id}/{spec.name}",
             provider=use_provider(self, provider),
         )
         self.resource.override_logical_id(terraform_identifier(spec.name))

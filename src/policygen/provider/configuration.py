@@ -3,28 +3,33 @@ sources, and the state they share (see :class:`policygen.provider.diagnostics.Pr
 
 from __future__ import annotations
 
+import threading
+
 from tf.iface import Config, DataSource, Provider, Resource
 from tf.schema import Attribute, Schema
-from tf.types import Number, String
+from tf.types import Number, String, Unknown
 from tf.utils import Diagnostics
 
 from policygen._names import PROVIDER_SOURCE, PROVIDER_TYPE
-from policygen.provider.claims import Claims
+from policygen.errors import ServiceError
 from policygen.provider.generated_policy import GeneratedPolicyDataSource
-from policygen.provider.planned import PlannedCreates
 from policygen.provider.policy_check import PolicyCheckDataSource
 from policygen.provider.policy_generation import PolicyGenerationHandler
 from policygen.provider.recent import RecentJobs
+from policygen.provider.rules.claims import Claims
+from policygen.provider.rules.memory import ProcessMemory
 from policygen.service import AccessAnalyzer, ClientSettings, settings_problems
 
 
 class PolicygenProvider(Provider):
     """``provider "accessanalyzer" { region, profile, endpoint }``."""
 
-    def __init__(self, planned: PlannedCreates | None = None) -> None:
-        self.service = AccessAnalyzer()
-        #: What the plans of creates decided (the working directory's, unless given).
-        self.planned = planned or PlannedCreates.of_working_directory()
+    def __init__(self) -> None:
+        #: Set by StopProvider (Terraform's answer to Ctrl-C): waits end and creates return their job.
+        self.interrupted = threading.Event()
+        self.service = AccessAnalyzer(interrupt=self.interrupted)
+        #: What this process destroyed or found unknown, within the one command it serves.
+        self.memory = ProcessMemory()
         #: The client tokens of this process's plan, to catch resources that would share a job.
         self.claims = Claims()
         #: The jobs the service lists, fetched once for all refreshes of this process.
@@ -100,6 +105,12 @@ class PolicygenProvider(Provider):
             )
 
     def configure_provider(self, diags: Diagnostics, config: Config) -> None:
+        """Make the client, and judge now what would otherwise fail at apply: Region, profile, credentials.
+
+        Terraform configures the provider for every plan, refresh, apply and destroy, so a missing
+        credential or an unknown profile is an error of ``terraform plan`` with its fix. Settings
+        that come from other resources (unknown until apply) are judged when they are known.
+        """
         attempts = config.get("max_attempts")
         self.service = AccessAnalyzer(
             ClientSettings(
@@ -108,8 +119,15 @@ class PolicygenProvider(Provider):
                 endpoint_url=config.get("endpoint"),
                 retry_mode=config.get("retry_mode"),
                 max_attempts=int(attempts) if attempts else None,
-            )
+            ),
+            interrupt=self.interrupted,
         )
+        if any(config.get(name) is Unknown for name in ("region", "profile", "endpoint")):
+            return
+        try:
+            self.service.verify()
+        except ServiceError as exc:
+            diags.add_error("Invalid provider configuration", str(exc))
 
     def get_data_sources(self) -> list[type[DataSource]]:
         return [GeneratedPolicyDataSource, PolicyCheckDataSource]

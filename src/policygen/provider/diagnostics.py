@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from policygen.errors import PolicygenError
-from policygen.provider.claims import Claims
-from policygen.provider.planned import PlannedCreates
 from policygen.provider.recent import RecentJobs
+from policygen.provider.rules.claims import Claims
+from policygen.provider.rules.memory import ProcessMemory
 from policygen.service import AccessAnalyzer
 
 log = logging.getLogger("policygen.provider")
@@ -26,9 +27,11 @@ class ProviderContext(Protocol):
     """What a resource or data source uses of the configured provider."""
 
     service: AccessAnalyzer
-    planned: PlannedCreates
     claims: Claims
     recent: RecentJobs
+    memory: ProcessMemory
+    #: Set when Terraform asks the provider to stop (SIGINT): waits end, creates return their job.
+    interrupted: threading.Event
 
 
 def diagnosed(fallback: Callable[..., Any]) -> Callable[[F], F]:

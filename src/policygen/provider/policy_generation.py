@@ -29,31 +29,47 @@ from tf.types import Bool, List, Map, Number, String, TfType, Unknown
 from tf.utils import Diagnostics
 
 from policygen._names import POLICY_GENERATION_TYPE, PROVIDER_TYPE
-from policygen.errors import JobNotFoundError, PolicygenError
+from policygen.errors import JobNotFoundError, PolicygenError, StopRequestedError
 from policygen.provider import clock
 from policygen.provider.diagnostics import ProviderContext, diagnosed
 from policygen.provider.job_fields import job_fields
-from policygen.provider.planned import REUSE_FOR, PlannedCreate, new_entry, planned_on, request_key
+from policygen.provider.rules.claims import SHARED_JOB
+from policygen.provider.rules.creation import (
+    MAX_SPENT_STEPS,
+    Returned,
+    creation_request,
+    judge_returned,
+    plan_create,
+    request_key,
+    spent_warning,
+)
+from policygen.provider.rules.outside import (
+    ENDED_BADLY,
+    ENDED_OUTSIDE,
+    FORGOTTEN,
+    UNKNOWN_JOB,
+    ended_outside_detail,
+    forgotten_detail,
+    older_than_history,
+    unknown_job_detail,
+)
 from policygen.provider.types import ObjectList, Timestamp
-from policygen.service_limits import JOB_HISTORY
 from policygen.spec import fields
-from policygen.spec.arns import parse_arn
 from policygen.spec.fields import ATTRIBUTE_OF, REQUEST_FIELDS, TRAIL_FIELDS, Field
 from policygen.spec.waiting import DEFAULT_QUEUE_TIMEOUT, DEFAULT_WAIT_TIMEOUT, parse_duration, wait_problems
-from policygen.timestamps import parse_timestamp, rfc3339
+from policygen.timestamps import rfc3339
 
 log = logging.getLogger("policygen.provider")
 
 # ---- model -------------------------------------------------------------------------------------
 
-#: The configured inputs that identify a request (the key of its planned create, see planned.py):
-#: every field the plan cannot compute, and ``instance_key``. ``start_time`` counts only when it
-#: was configured, that is without ``lookback_days``; ``client_token`` not at all.
-_KEY_INPUTS = (*(f.attribute for f in REQUEST_FIELDS if not f.computed), "instance_key")
 #: The attributes of the request's fields, a trail's included: the steps a diagnostic's path can take.
 _ATTRIBUTES = frozenset(ATTRIBUTE_OF.values())
-#: Statuses of a job that a create must never end holding when the job had them before it began.
-_SPENT = frozenset({"FAILED", "CANCELED"})
+
+
+def known(state: State) -> dict[str, Any]:
+    """``state`` with every value unknown until apply as None: what the rules (rules/) take."""
+    return {name: None if value is Unknown else value for name, value in state.items()}
 
 
 def document_of(state: State) -> dict[str, Any]:
@@ -61,7 +77,7 @@ def document_of(state: State) -> dict[str, Any]:
 
     A value unknown until apply counts as left out (the plan fills in what it computes).
     """
-    return fields.document({name: None if value is Unknown else value for name, value in state.items()})
+    return fields.document(known(state))
 
 
 def attribute_path(pointer: str) -> list[Any]:
@@ -242,95 +258,63 @@ class PolicyGenerationHandler(Resource):
     # ---- plan ----------------------------------------------------------------------------------
 
     def plan_create(self, diags: Diagnostics, config: Config, replaces: str | None) -> dict[str, Any]:
-        """The values the create of ``config`` will send, decided now, so that the plan shows them.
+        """The values the plan of a create can promise (see :mod:`policygen.provider.rules.creation`).
 
-        Judges the rules that depend on the current time (they hold when a job is created, and only
-        then), resolves ``lookback_days`` into ``start_time`` and derives the client token, or reuses
-        what an earlier plan of the same request decided (see :mod:`policygen.provider.planned`).
-        ``replaces`` is the job of the object this create replaces, when Terraform says so. Returns
-        the computed attributes to plan (empty when values are unknown until apply, or on error).
+        Judges the rules that depend on the current time, shows ``start_time`` where the
+        configuration decides it, and claims the token the create would derive if applied now, so
+        that two resources that would share a job are refused before anything starts. ``replaces``
+        is the job of the object this create replaces, when Terraform says so. Returns the computed
+        attributes to plan (empty when values are unknown until apply, or on error).
         """
         if _contains_unknown(config):
             return {}
-        from policygen.spec import document_findings, resolve_request  # see validate
-
-        now = clock.now()
-        doc = document_of(config)
-        report(diags, document_findings(doc, now))
-        if diags.has_errors():
+        plain = known(config)
+        planned = plan_create(plain, clock.now(), replaces)
+        report(diags, planned.findings)
+        if planned.findings or planned.provisional_token is None:
             return {}
-        planned = self.provider.planned
-        key = self.request_key(config)
-        entry = planned.get(key)
-        replaces = replaces or (entry.replaces if entry else None)
-        if entry is None or not self._reusable(entry, config, replaces, now):
-            request = resolve_request(doc, now, instance=config.get("instance_key"), replaces=replaces)
-            entry = new_entry(
-                now,
-                start_time=request["cloudTrailDetails"]["startTime"],
-                client_token=request["clientToken"],
-                replaces=replaces,
-            )
-            planned.put(key, entry, now)
-        assert entry.client_token is not None  # a decided entry
-        self.provider.claims.claim_for_create(diags, entry.client_token, config)
-        values = {}
-        if config.get("start_time") is None:
-            values["start_time"] = entry.start_time
-        if config.get("client_token") is None:
-            values["client_token"] = entry.client_token
-        return values
-
-    def _reusable(self, entry: PlannedCreate, config: Config, replaces: str | None, now: datetime) -> bool:
-        """Whether an earlier plan's values still hold for this plan of the same request."""
-        from policygen.spec import document_findings
-
-        when = planned_on(entry)
-        if not entry.decided or entry.replaces != replaces or when is None or now - when > REUSE_FOR:
-            return False
-        if config.get("client_token") not in (None, entry.client_token):
-            return False
-        fixed = {**config, "lookback_days": None, "start_time": entry.start_time}
-        return not document_findings(document_of(fixed), now)
+        if problem := self.provider.claims.claim_for_create(planned.provisional_token, plain):
+            diags.add_error(SHARED_JOB, problem)
+        return planned.values
 
     def request_key(self, state: State) -> str:
-        """The key of the request that ``state`` (a configuration or a planned state) describes."""
-        inputs = {name: state.get(name) for name in _KEY_INPUTS}
-        inputs["trails"] = TRAIL.normalize(inputs["trails"])
-        if isinstance(inputs["lookback_days"], float) and inputs["lookback_days"].is_integer():
-            inputs["lookback_days"] = int(inputs["lookback_days"])
-        if state.get("lookback_days") is None:
-            inputs["start_time"] = state.get("start_time")
+        """The identity of the request that ``state`` describes, with this provider's settings."""
         settings = self.provider.service.settings
         where = {"region": settings.region, "profile": settings.profile, "endpoint": settings.endpoint_url}
-        return request_key(inputs, where)
+        return request_key(known(state), where)
+
+    def plan_existing(self, diags: Diagnostics, prior: State) -> None:
+        """What the plan of a resource kept in state must say about its job (see rules/outside.py)."""
+        job_id = prior.get("job_id")
+        if prior.get("status") in ENDED_BADLY and not self.provider.memory.was_created(str(job_id)):
+            diags.add_warning(
+                ENDED_OUTSIDE.format(job_id=job_id, status=prior["status"]), ended_outside_detail(prior)
+            )
 
     # ---- create --------------------------------------------------------------------------------
 
     @diagnosed(fallback=lambda planned: None)
     def create(self, ctx: CreateContext, planned: State) -> State | None:
-        service = self.provider.service
-        request = self._request(planned)
-        token = request["clientToken"]
-        principal = planned["principal_arn"]
-        # The jobs this principal had before this create: a token that returns one of them that
-        # has FAILED or was CANCELED was spent by an earlier creation and must not be taken over.
-        before = {g["jobId"]: g.get("status") for g in service.list(principal)}
-        queue_timeout = parse_duration(planned.get("queue_timeout") or DEFAULT_QUEUE_TIMEOUT)
-        job_id = service.start_queued(request, queue_timeout=queue_timeout)
-        if before.get(job_id) in _SPENT:
-            ctx.diagnostics.add_error(
-                f"The client token {token} belongs to policy generation {job_id}, which had already ended "
-                f"{before[job_id]}",
-                "Access Analyzer returns the job a client token started instead of starting another, and this "
-                "create must not end holding a job that failed or was cancelled before it began. Give this "
-                "resource a new client_token (or leave it out, so that one is derived), or change its triggers.",
-            )
-            return None
-        if job_id in before:
-            log.info("client token %s returned the existing policy generation %s", token, job_id)
+        plain = known(planned)
+        now = clock.now()
+        if plain.get("start_time") is not None:  # a configured window is judged when the job is created
+            from policygen.spec import document_findings
+
+            decided = {**plain, "lookback_days": None}  # the window the plan showed, as it is sent
+            report(ctx.diagnostics, document_findings(document_of(decided), now))
+            if ctx.diagnostics.has_errors():
+                return None
+        replaced = self.provider.memory.replaced_by(self.request_key(planned))
+        if replaced is not None and replaced[1]:
+            job_id, request = replaced[0], creation_request(plain, now, replaces=None)
+            log.info("carrying on with policy generation %s, left running by an interrupted apply", job_id)
+            token = plain.get("client_token") or ""
         else:
-            log.info("started policy generation %s for %s", job_id, principal)
+            started = self._start(ctx, plain, now, replaced[0] if replaced else None)
+            if started is None:
+                return None
+            job_id, request = started
+            token = request["clientToken"]
         state = {
             **planned,
             "start_time": request["cloudTrailDetails"]["startTime"],
@@ -342,48 +326,93 @@ class PolicyGenerationHandler(Resource):
             "job_error": None,
             "expired": False,
         }
-        # From here on the job exists: whatever fails, return it, so that Terraform keeps it in
+        self.provider.memory.created(job_id)
+        # From here on the job exists: whatever happens, return it, so that Terraform keeps it in
         # state (tainted on error) instead of forgetting a running job.
-        key = self.request_key(planned)
         try:
-            if planned.get("wait_for_completion"):
-                timeout = parse_duration(planned.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT)
-                details = service.wait(job_id, timeout=timeout)
-            else:
-                details = service.get(job_id)["jobDetails"]
-        except PolicygenError as exc:
+            self._follow(ctx, state, planned)
+        except Exception as exc:
+            if not isinstance(exc, PolicygenError):
+                log.exception("following policy generation %s failed", job_id)
             ctx.diagnostics.add_error(f"Started policy generation {job_id}, but could not follow it", str(exc))
-            self.provider.planned.tainted(key, job_id, clock.now())
-            return state
+        return state
+
+    def _start(
+        self, ctx: CreateContext, plain: dict[str, Any], now: datetime, replaces: str | None
+    ) -> tuple[str, dict[str, Any]] | None:
+        """Start the job of this creation: its id and the request that started it, or None on error.
+
+        The principal's jobs are listed first, so that a job the token returns can be judged
+        (:func:`judge_returned`): one of an earlier creation is stepped past with a new token.
+        """
+        service = self.provider.service
+        memory = self.provider.memory
+        request = creation_request(plain, now, replaces=replaces)
+        before = {g["jobId"]: str(g.get("status")) for g in service.list(plain["principal_arn"])}
+        queue_timeout = parse_duration(plain.get("queue_timeout") or DEFAULT_QUEUE_TIMEOUT)
+        for _ in range(MAX_SPENT_STEPS):
+            job_id = service.start_queued(request, queue_timeout=queue_timeout)
+            verdict = judge_returned(job_id, before, memory.destroyed_jobs())
+            if verdict is Returned.STARTED:
+                log.info("started policy generation %s for %s", job_id, plain["principal_arn"])
+                return job_id, request
+            if verdict is Returned.RESUMED:
+                log.info("client token %s returned this creation's job %s", request["clientToken"], job_id)
+                return job_id, request
+            status = before.get(job_id) or "destroyed by this apply"
+            if plain.get("client_token") is not None:
+                ctx.diagnostics.add_error(
+                    f"The client token {request['clientToken']} belongs to policy generation {job_id} ({status})",
+                    "Access Analyzer returns the job a client token started instead of starting another, and "
+                    "this create must not end holding a job of an earlier creation. Give this resource a new "
+                    "client_token (or leave it out, so that one is derived), or change its triggers.",
+                )
+                return None
+            stepped = creation_request(plain, now, replaces=job_id)
+            ctx.diagnostics.add_warning(
+                "Stepped past a job of an earlier creation",
+                spent_warning(job_id, status, request["clientToken"], stepped["clientToken"]),
+            )
+            request = stepped
+        ctx.diagnostics.add_error(
+            "Could not start policy generation",
+            f"{MAX_SPENT_STEPS} derived client tokens in a row returned jobs of earlier creations. Change this "
+            "resource's triggers (or set a client_token of your own) to start anew.",
+        )
+        return None
+
+    def _follow(self, ctx: CreateContext, state: dict[str, Any], planned: State) -> None:
+        """Fill in the job's status (waiting for its end with ``wait_for_completion``); errors taint it."""
+        service = self.provider.service
+        job_id = state["job_id"]
+        if not planned.get("wait_for_completion"):
+            state.update(job_fields(service.get(job_id)["jobDetails"]))
+            return
+        timeout = parse_duration(planned.get("wait_timeout") or DEFAULT_WAIT_TIMEOUT)
+        try:
+            details = service.wait(job_id, timeout=timeout)
+        except StopRequestedError:
+            self.provider.memory.interrupted(job_id)
+            ctx.diagnostics.add_error(
+                f"Interrupted while waiting for policy generation {job_id}",
+                "Terraform was asked to stop. The job keeps running at Access Analyzer and is kept in state "
+                "(tainted): the next apply carries on waiting for this same job instead of starting another. "
+                f"Follow it meanwhile with `policygen wait {job_id}`.",
+            )
+            return
         state.update(job_fields(details))
-        if planned.get("wait_for_completion") and details["status"] != "SUCCEEDED":
+        if details["status"] != "SUCCEEDED":
             ctx.diagnostics.add_error(
                 f"Policy generation {job_id} ended {details['status']}",
                 f"{state['job_error'] or 'The job was cancelled.'} The resource is kept (tainted): the next apply "
                 "replaces it with a new job. Fix the cause first (for AUTHORIZATION_ERROR, the access role's "
                 "permissions; for RESOURCE_NOT_FOUND_ERROR, the trail).",
             )
-            self.provider.planned.tainted(key, job_id, clock.now())
-        else:
-            self.provider.planned.created(key, clock.now())
-        return state
-
-    def _request(self, planned: State) -> dict[str, Any]:
-        """The StartPolicyGeneration request of a planned state: the window and token the plan showed."""
-        # Imported here: the spec's model brings uuid and hashlib (~3 ms), which only a create needs.
-        from policygen.spec.model import resolve_request
-
-        doc = document_of(planned)
-        details = doc["cloudTrailDetails"]
-        if planned.get("start_time") not in (None, Unknown):
-            details.pop("lookbackDays", None)  # resolved at plan: send what the plan showed
-        return resolve_request(doc, clock.now(), instance=planned.get("instance_key"))
 
     # ---- read ----------------------------------------------------------------------------------
 
     @diagnosed(fallback=lambda current: current)
     def read(self, ctx: ReadContext, current: State) -> State | None:
-        self.provider.claims.claim_existing(current)
         service = self.provider.service
         listed = self.provider.recent.summary(service, current["job_id"])
         if listed is not None and (listed.get("status") != "FAILED" or current.get("job_error")):
@@ -392,17 +421,15 @@ class PolicyGenerationHandler(Resource):
         try:
             details = service.get(current["job_id"])["jobDetails"]
         except JobNotFoundError as exc:
-            if _older_than_history(current, clock.now()):
+            if older_than_history(current, clock.now()):
                 # Kept, marked expired: dropping it from state would start a new job on the next apply.
                 if not current.get("expired"):
                     log.info("policy generation %s is no longer returned by the service: expired", current["job_id"])
                 return {**current, "expired": True}
-            ctx.diagnostics.add_error(
-                f"Policy generation {current['job_id']} is unknown to Access Analyzer",
-                f"{exc} It started {current.get('started_on') or 'at an unrecorded time'}, less than seven days "
-                f"ago, so it cannot have expired. The principal is in account {_account(current)}. Check that the "
-                "provider's region, profile and endpoint are those the job was started with.",
-            )
+            # A warning, not an error: `terraform destroy` plans (and refreshes) before it destroys,
+            # and must still complete. The resource is kept unchanged; nothing new is started.
+            detail = unknown_job_detail(current, str(exc), f"Region {exc.region} at {exc.endpoint}")
+            ctx.diagnostics.add_warning(UNKNOWN_JOB.format(job_id=current["job_id"]), detail)
             return current
         return {**current, **job_fields(details), "expired": False}
 
@@ -417,13 +444,39 @@ class PolicyGenerationHandler(Resource):
 
     @diagnosed(fallback=lambda current: None)
     def delete(self, ctx: DeleteContext, current: State) -> None:
+        self.release(ctx, current, cancel=True)
+
+    def release(self, ctx: DeleteContext, current: State, *, cancel: bool) -> None:
+        """Destroy the object holding a job: cancel the job if it runs and ``cancel``; remember it.
+
+        A job that a create of this process holds is never cancelled (with ``create_before_destroy``
+        the replacement may hold the same job). The job is remembered for the replacement's create,
+        which then derives a token of its own, or, when not cancelled, carries on with it.
+        """
+        job_id = current["job_id"]
+        memory = self.provider.memory
+        memory.destroyed(self.request_key(current), job_id, released=not cancel)
+        if not cancel:
+            log.info("left policy generation %s running for its replacement", job_id)
+            return
+        if memory.was_created(job_id):
+            ctx.diagnostics.add_warning(
+                f"Policy generation {job_id} was not cancelled",
+                "A create of this apply holds the same job (a replacement with create_before_destroy and an "
+                "unchanged request), so destroying the old object leaves it running.",
+            )
+            return
         try:
-            status = self.provider.service.get(current["job_id"])["jobDetails"]["status"]
-            if status == "IN_PROGRESS":
-                self.provider.service.cancel(current["job_id"])
-                log.info("cancelled policy generation %s", current["job_id"])
-        except JobNotFoundError:
-            log.info("policy generation %s is no longer known to the service; forgetting it", current["job_id"])
+            status = self.provider.service.get(job_id)["jobDetails"]["status"]
+        except JobNotFoundError as exc:
+            if older_than_history(current, clock.now()):
+                log.info("policy generation %s is no longer known to the service; forgetting it", job_id)
+            else:
+                ctx.diagnostics.add_warning(FORGOTTEN.format(job_id=job_id), forgotten_detail(current, str(exc)))
+            return
+        if status == "IN_PROGRESS":
+            self.provider.service.cancel(job_id)
+            log.info("cancelled policy generation %s", job_id)
 
     # ---- import --------------------------------------------------------------------------------
 
@@ -460,18 +513,6 @@ class PolicyGenerationHandler(Resource):
             **job_fields(details),
             "expired": False,
         }
-
-
-def _older_than_history(state: State, now: datetime) -> bool:
-    """Whether the job's recorded times say the service has forgotten it (after about seven days)."""
-    started = state.get("started_on") or state.get("completed_on")
-    moment = parse_timestamp(started)
-    return moment is not None and now - moment > JOB_HISTORY
-
-
-def _account(state: State) -> str:
-    arn = parse_arn(state.get("principal_arn"))
-    return arn.account if arn is not None and arn.account else "(unknown)"
 
 
 __all__ = ["PolicyGenerationHandler", "attribute_path", "document_of"]

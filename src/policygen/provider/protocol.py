@@ -1,15 +1,21 @@
 """What the ``tf`` framework's gRPC servicer cannot express, added on top of it.
 
-The framework plans a create by copying the configuration, and decides "requires replacement" by
-itself. Three rules of ours need the protocol's requests as they are:
+The framework plans a create by copying the configuration, decides "requires replacement" by
+itself, and knows nothing of private data or of Terraform asking it to stop. Our rules (in
+``rules/``, which import no tf) need the protocol's requests as they are:
 
-- **The plan of a create shows what will be sent.** The resource resolves ``lookback_days`` into
-  ``start_time``, derives the client token and judges the rules that depend on the current time
-  (:meth:`PolicyGenerationHandler.plan_create`); those values replace "(known after apply)".
-- **A replacement knows the job it replaces.** Terraform plans a replacement in two calls: one
-  with the prior state, then the create with a null prior state and, as its prior private data,
-  the private data the first call planned. The first call plans ``{"replaces": JOB_ID}``, so the
-  create derives a token of its own instead of getting the old job back.
+- **The plan of a create promises only what its apply can keep.** The resource judges the rules
+  that depend on the current time and shows ``start_time`` where the configuration decides it
+  (:meth:`PolicyGenerationHandler.plan_create`); a derived client token stays "(known after
+  apply)". Terraform plans the create half of a replacement with the private data the first
+  call planned, ``{"replaces": JOB_ID}``, so the claims check of that plan knows the old job.
+- **A resource kept in state** whose job the refresh found unknown, or ended outside Terraform, is
+  told at plan (:meth:`PolicyGenerationHandler.plan_existing`).
+- **Ctrl-C keeps the job.** StopProvider sets the provider's ``interrupted`` event: waits end,
+  and a create that was waiting returns its job (tainted) with ``"resume": true`` in the
+  object's private data (which always names its job: ``{"job": JOB_ID}``), kept in Terraform's
+  state. The replacement's delete of such an object
+  leaves the job running, and its create carries on waiting for it.
 - **An import is reconciled in place, once.** Access Analyzer never returns some of the request
   (the access role, a relative window, triggers, the client token), so import leaves them null,
   and the framework would replace, that is restart, a job that matches the configuration. While
@@ -26,11 +32,13 @@ from typing import Any
 
 import grpc
 from tf.gen import tfplugin_pb2 as pb
+from tf.iface import DeleteContext
 from tf.provider import ProviderServicer
 from tf.utils import Diagnostics, read_dynamic_value, to_dynamic_value
 
 from policygen._names import POLICY_GENERATION_TYPE
 from policygen.provider.policy_generation import PolicyGenerationHandler
+from policygen.provider.rules.claims import SHARED_JOB
 
 
 class PolicygenServicer(ProviderServicer):
@@ -38,14 +46,36 @@ class PolicygenServicer(ProviderServicer):
 
     def __init__(self, app: Any) -> None:
         super().__init__(app)
-        #: Set once Terraform has asked the provider to stop (see provider/tfserve.py).
+        #: Set once Terraform (go-plugin's Shutdown) ends the process (see provider/tfserve.py).
         self.stopped = threading.Event()
 
     def StopProvider(self, request: pb.StopProvider.Request, context: grpc.ServicerContext) -> Any:  # gRPC name
-        try:
-            return super().StopProvider(request, context)
-        finally:
-            self.stopped.set()
+        # Terraform asks in-flight calls to end soon (Ctrl-C), and waits for them: the server keeps
+        # serving so that a create can still return its job; go-plugin's Shutdown ends the process.
+        self.app.interrupted.set()
+        return super().StopProvider(request, context)
+
+    def ApplyResourceChange(  # the gRPC method's name
+        self, request: pb.ApplyResourceChange.Request, context: grpc.ServicerContext
+    ) -> Any:
+        if request.type_name != POLICY_GENERATION_TYPE:
+            return super().ApplyResourceChange(request, context)
+        prior = read_dynamic_value(request.prior_state)
+        planned = read_dynamic_value(request.planned_state)
+        private = _private(request.planned_private)
+        left_running = private.get("resume") is True and private.get("job") == (prior or {}).get("job_id")
+        if planned is None and prior is not None and left_running:
+            diags = Diagnostics()
+            PolicyGenerationHandler(self.app).release(DeleteContext(diags, request.type_name), prior, cancel=False)
+            return pb.ApplyResourceChange.Response(new_state=request.planned_state, diagnostics=diags.to_pb())
+        response = super().ApplyResourceChange(request, context)
+        if prior is None and planned is not None:
+            new = read_dynamic_value(response.new_state)
+            job_id = new.get("job_id") if isinstance(new, dict) else None
+            if isinstance(job_id, str):
+                resume = self.app.memory.was_interrupted(job_id)
+                response.private = json.dumps({"job": job_id, **({"resume": True} if resume else {})}).encode()
+        return response
 
     def PlanResourceChange(  # the gRPC method's name
         self, request: pb.PlanResourceChange.Request, context: grpc.ServicerContext
@@ -60,11 +90,18 @@ class PolicygenServicer(ProviderServicer):
             return response
         if prior is None:
             diags = Diagnostics()
-            replaces = _private(request.prior_private).get("replaces")
+            # The first call of a -replace planned {"replaces": JOB}; a tainted object's own private
+            # data, which Terraform passes when it plans its replacement, names its job.
+            private = _private(request.prior_private)
+            replaces = private.get("replaces") or private.get("job")
             planned.update(resource.plan_create(diags, read_dynamic_value(request.config), replaces))
             response.diagnostics.extend(diags.to_pb())
         else:
-            resource.provider.claims.claim_existing(prior)
+            diags = Diagnostics()
+            if problem := resource.provider.claims.claim_existing(prior):
+                diags.add_error(SHARED_JOB, problem)
+            resource.plan_existing(diags, prior)
+            response.diagnostics.extend(diags.to_pb())
             if isinstance(prior.get("job_id"), str):
                 response.planned_private = json.dumps({"replaces": prior["job_id"]}).encode()
             if prior.get("client_token") is None:  # imported, not reconciled yet

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -25,6 +26,10 @@ def main() -> None:
     )
     for name in _CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    # Ctrl-C in a terminal reaches the whole process group, the provider included. Terraform answers
+    # it with StopProvider and waits for the calls in flight to return their jobs; a SIGINT here
+    # would end the process first (go-plugin's own plugins ignore it too).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent()
 
     from policygen.provider.configuration import PolicygenProvider

@@ -118,8 +118,8 @@ def _der(cert_pem: str) -> bytes:
 def serve(servicer: Any, stdout: Any = None) -> None:
     """Serve ``servicer`` to Terraform until it asks us to stop.
 
-    ``servicer`` is a tf ProviderServicer with a ``stopped`` event, set when Terraform calls
-    StopProvider (see provider/protocol.py); go-plugin's Shutdown sets it too.
+    ``servicer`` is a tf ProviderServicer with a ``stopped`` event, set by go-plugin's Shutdown
+    (StopProvider only interrupts the calls in flight: see provider/protocol.py).
     """
     import grpc
     from tf.gen import grpc_controller_pb2 as controller_pb

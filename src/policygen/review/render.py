@@ -17,6 +17,9 @@ def to_markdown(review: Review) -> str:
     lines = [f"### Access Analyzer policy generation: {_headline(review)}", ""]
     if not review.generations:
         lines.append("This plan changes no `accessanalyzer_policy_generation` resources.")
+        if review.warnings:  # jobs that changed outside Terraform, kept by the plan
+            lines += ["", "**Warnings**", ""]
+            lines += [f"- ⚠️ `{w.address}`: {w.message}" if w.address else f"- ⚠️ {w.message}" for w in review.warnings]
         return "\n".join(lines + _markdown_policy_reads(review)) + "\n"
     if review.jobs_started:
         started = ", ".join(

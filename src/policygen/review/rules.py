@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from policygen._names import GENERATED_POLICY_TYPE
+from policygen.provider.rules.outside import ENDED_BADLY, ENDED_OUTSIDE, ended_outside_detail
 from policygen.review.model import (
     _POLICY_READS,
     RESOURCE_TYPE,
@@ -62,7 +63,7 @@ def review_plan(plan: dict[str, Any], *, region: str | None = None) -> Review:
     (it then comes from ``AWS_REGION`` or the profile when Terraform runs).
     """
     timestamp = parse_time(plan.get("timestamp"))
-    regions = _provider_regions(plan.get("configuration") or {})
+    regions = _provider_regions(plan.get("configuration") or {}, plan.get("variables") or {})
     generations: list[GenerationChange] = []
     for change in plan.get("resource_changes") or []:
         if change.get("type") != RESOURCE_TYPE or change.get("mode", "managed") != "managed":
@@ -77,6 +78,7 @@ def review_plan(plan: dict[str, Any], *, region: str | None = None) -> Review:
     quotas = _quotas(generations)
     warnings = [w for g in generations for w in _generation_warnings(g)]
     warnings += _plan_warnings(generations, quotas)
+    warnings += _ended_outside(plan)
     return Review(
         terraform_version=plan.get("terraform_version"),
         plan_timestamp=plan.get("timestamp"),
@@ -155,8 +157,30 @@ def _window(values: dict[str, Any], unknown: dict[str, Any], timestamp: datetime
     )
 
 
-def _provider_regions(configuration: dict[str, Any]) -> dict[tuple[str, str], tuple[str | None, str]]:
-    """(module address, resource name) -> (Region, where it comes from) from the plan's configuration."""
+def _ended_outside(plan: dict[str, Any]) -> list[ReviewWarning]:
+    """Jobs that ended FAILED or CANCELED outside Terraform, which the plan keeps (provider/rules/outside.py)."""
+    warnings = []
+    for change in plan.get("resource_changes") or []:
+        if change.get("type") != RESOURCE_TYPE or change.get("mode", "managed") != "managed":
+            continue
+        body = change.get("change") or {}
+        before = body.get("before") or {}
+        if body.get("actions") not in (["no-op"], ["update"]) or before.get("status") not in ENDED_BADLY:
+            continue
+        title = ENDED_OUTSIDE.format(job_id=before.get("job_id"), status=before["status"])
+        detail = ended_outside_detail(before).replace("ADDRESS", str(change.get("address")))
+        warnings.append(ReviewWarning("ended_outside_terraform", f"{title}. {detail}", change.get("address")))
+    return warnings
+
+
+def _provider_regions(
+    configuration: dict[str, Any], variables: dict[str, Any]
+) -> dict[tuple[str, str], tuple[str | None, str]]:
+    """(module address, resource name) -> (Region, where it comes from) from the plan's configuration.
+
+    A Region that a root module variable gives (``region = var.region``) is read from the plan's
+    ``variables``, which hold the values the plan was made with.
+    """
     providers: dict[str, Any] = configuration.get("provider_config") or {}
     found: dict[tuple[str, str], tuple[str | None, str]] = {}
 
@@ -171,13 +195,26 @@ def _provider_regions(configuration: dict[str, Any]) -> dict[tuple[str, str], tu
             elif "constant_value" in expression:
                 found[(address, resource["name"])] = (expression["constant_value"], "from the provider configuration")
             else:
-                refs = ", ".join(expression.get("references") or []) or "an expression"
-                found[(address, resource["name"])] = (None, f"from {refs}, not known in the plan")
+                references = expression.get("references") or []
+                value = _variable(references, variables) if not address else None
+                refs = ", ".join(references) or "an expression"
+                found[(address, resource["name"])] = (
+                    (value, f"from {references[0]}") if value else (None, f"from {refs}, not known in the plan")
+                )
         for name, call in (module.get("module_calls") or {}).items():
             walk(call.get("module") or {}, f"{address}.module.{name}" if address else f"module.{name}")
 
     walk(configuration.get("root_module") or {}, "")
     return found
+
+
+def _variable(references: list[str], variables: dict[str, Any]) -> str | None:
+    """The value of the one root variable an expression refers to (``var.region``), when the plan holds it."""
+    names = [r.removeprefix("var.") for r in references if r.startswith("var.")]
+    if len(references) != 1 or len(names) != 1:
+        return None
+    value = (variables.get(names[0]) or {}).get("value")
+    return value if isinstance(value, str) and value else None
 
 
 def _region(configured: tuple[str | None, str] | None, fallback: str | None) -> tuple[str | None, str]:
