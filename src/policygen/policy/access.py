@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from policygen.policy.catalog import Catalog, get_catalog
+from policygen.policy.compare import find_new_access
 from policygen.policy.document import IDENTITY_POLICY, PolicyDocument, parse_policy
 from policygen.policy.grants import StatementAccess, read_statements
 
@@ -140,21 +141,12 @@ def check_no_new_access(
     catalog = catalog or get_catalog()
     new_statements = read_statements([_document(new, "new policy", policy_type)], catalog)
     old_statements = read_statements([_document(existing, "existing policy", policy_type)], catalog)
-    old_allows = [s for s in old_statements if s.statement.is_allow]
-    new_denies = [s for s in new_statements if s.statement.is_deny]
-    # A Deny both policies have applies alike to both; leaving it out on both sides is exact.
-    old_denies = [d for d in old_statements if d.statement.is_deny and not any(d.same_rule(n) for n in new_denies)]
-    found: dict[int, tuple[StatementAccess, set[str], set[str]]] = {}
-    for grant in (s for s in new_statements if s.statement.is_allow):
-        for action in _granted_actions(grant, catalog):
-            for resource in grant.granted_resources:
-                if any(_removes(deny, action, resource, catalog) for deny in new_denies):
-                    continue
-                if _still_granted(action, resource, grant, allows=old_allows, denies=old_denies, catalog=catalog):
-                    continue
-                entry = found.setdefault(grant.statement.index, (grant, set(), set()))
-                entry[1].add(catalog.canonical(action) or action)
-                entry[2].add(resource)
+    found = {
+        index: (entry.grant, entry.actions, entry.resources)
+        for index, entry in find_new_access(
+            new_statements, old_statements, catalog, principals=policy_type != IDENTITY_POLICY
+        ).items()
+    }
     if not found:
         return AccessCheckResult(
             "PASS", "The modified permissions do not grant new access compared to your existing policy.", ()
