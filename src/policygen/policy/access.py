@@ -4,24 +4,11 @@ Both answer PASS or FAIL with reasons in botocore's shapes (``result``, ``messag
 of ``description``, ``statementIndex``, ``statementId``), with AWS's own wording, and say more than
 AWS does: each reason also lists the actions and resources it is about.
 
-How access is read (AWS reasons with an automated prover; this is simpler, and errs towards FAIL):
-
-* Allow statements grant their ``Action`` patterns expanded with the catalogue, or every known
-  action but the ``NotAction`` ones, on their ``Resource`` patterns (``NotResource`` counts as
-  ``*``). Resources are compared as IAM wildcard patterns: ``*`` is broader than any ARN, so a new
-  policy granting an action on ``*`` that the existing one grants only on specific ARNs is new
-  access.
-* A Deny removes access from the policy being checked only when it has no Condition and covers
-  the action on the whole resource pattern; a Deny with a Condition, or on a narrower resource,
-  is taken not to remove anything (the access may still be granted).
-* In CheckNoNewAccess the *existing* policy is read the other way round: any Deny that could touch
-  an action and resource counts as removing it there, so the existing policy is never credited
-  with access it might not grant. A Deny that both policies contain is left out on both sides,
-  which is exact.
-* An existing Allow with a Condition covers a new grant only under the same Condition; a new
-  grant with a Condition is covered by an existing one without.
-* Principals are not compared (identity policies have none). Actions the installed catalogue does
-  not know are compared as written.
+How CheckNoNewAccess reads access is :mod:`policygen.policy.compare`: actions expanded with the
+catalogue, resources matched field by field, a resource or trust policy's principals compared,
+Deny statements carving access away, conditions weighed where the answer is sure, and FAIL where
+it is not. CheckAccessNotGranted asks whether an Allow may grant a listed action or resource that
+no unconditional Deny surely removes.
 """
 
 from __future__ import annotations
@@ -135,8 +122,8 @@ def check_no_new_access(
     """Whether ``new`` grants any access that ``existing`` does not (PASS when it grants none).
 
     Both are policies as JSON text (parsed as ``policy_type``) or parsed documents; a policy with
-    grammar errors raises :class:`~policygen.policy.document.PolicyDocumentError`. The comparison
-    is made for identity policies: a resource policy's principals are not compared.
+    grammar errors raises :class:`~policygen.policy.document.PolicyDocumentError`. For a resource
+    policy (``RESOURCE_POLICY``, trust policies included) the statements' principals are compared too.
     """
     catalog = catalog or get_catalog()
     new_statements = read_statements([_document(new, "new policy", policy_type)], catalog)

