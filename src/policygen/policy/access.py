@@ -1,4 +1,4 @@
-"""CheckNoNewAccess and CheckAccessNotGranted for identity policies, offline.
+"""CheckNoNewAccess and CheckAccessNotGranted, offline, for identity, resource and trust policies.
 
 Both answer PASS or FAIL with reasons in botocore's shapes (``result``, ``message``, ``reasons``
 of ``description``, ``statementIndex``, ``statementId``), with AWS's own wording, and say more than
