@@ -114,13 +114,25 @@ def test_check_lists_findings_with_their_locations_and_fails_on_an_error(
     out = capsys.readouterr().out
     assert out.startswith(f"Policy check of {draft}: FAIL\n")
     assert f"ERROR INVALID_ACTION, {draft} line 8, column 8: The action s3:GetObjekt does not exist." in out
-    assert "SUGGESTION WILDCARD_IN_RESOURCE" in out
+    assert "WILDCARD" not in out  # policygen's advice is not one of AWS's findings
     assert out.endswith("FAIL: 1 finding(s) at or above ERROR.\n")
 
 
-def test_fail_on_lowers_the_bar(emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A "*" resource is a SUGGESTION: it passes by default and fails with --fail-on SUGGESTION."""
+def test_check_advice_is_labelled_as_policygens_and_changes_no_result(
+    emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--advice adds policygen's wildcard advice under its own heading; the verdict stays AWS's findings'."""
     draft = write(tmp_path / "draft.json", policy(allow("s3:GetObject")))
+    assert check(emulator, draft, "--advice") == 0
+    out = capsys.readouterr().out
+    assert "policygen's own advice (not from AWS, not counted in the result): 1" in out
+    assert f"policygen:wildcard-resource, {draft} line" in out
+    assert "ValidatePolicy: 0 finding(s)" in out
+
+
+def test_fail_on_lowers_the_bar(emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A repeated action is a SUGGESTION: it passes by default and fails with --fail-on SUGGESTION."""
+    draft = write(tmp_path / "draft.json", policy(allow(["s3:GetObject", "s3:GetObject"], "arn:aws:s3:::b/*")))
     assert check_json(emulator, capsys, draft)[0] == 0
     status, report = check_json(emulator, capsys, draft, "--fail-on", "SUGGESTION")
     assert status == 1

@@ -95,15 +95,15 @@ def test_an_error_finding_fails_with_its_location(emulator: Emulator, workdir: C
 
 
 def test_fail_on_makes_a_suggestion_block(emulator: Emulator, workdir: Callable[..., Workdir]) -> None:
-    """A "*" resource is only a SUGGESTION: it passes by default, and fails with fail_on = "SUGGESTION"."""
+    """A repeated action is only a SUGGESTION: it passes by default, and fails with fail_on = "SUGGESTION"."""
     tf = workdir(emulator)
-    broad = document({**READS, "Resource": "*"})
+    broad = document({**READS, "Action": [*READS["Action"], "s3:GetObject"]})
     tf.write(policy_check(broad))
     assert outputs(tf)["result"] == "PASS"
     tf.write(policy_check(broad, extra='fail_on = "SUGGESTION"'))
     values = outputs(tf)
     assert values["result"] == "FAIL"
-    assert "SUGGESTION WILDCARD_IN_RESOURCE" in values["message"]
+    assert "SUGGESTION REDUNDANT_ACTION" in values["message"]
 
 
 def test_new_access_against_a_reference(emulator: Emulator, workdir: Callable[..., Workdir]) -> None:

@@ -26,8 +26,8 @@ from .helpers import assert_conforms, assert_error_conforms, make_client, unvali
 
 IDENTITY = "IDENTITY_POLICY"
 READ_OBJECTS = policy(allow(["s3:GetObject", "s3:ListBucket"], [BUCKET, f"{BUCKET}/*"]))
-#: A policy with three findings: an unknown action (ERROR), a wildcard action and a "*" resource.
-FLAWED = policy(allow(["s3:GetObjekt", "ec2:Describe*"]))
+#: A policy with three findings: an unknown action (ERROR), a repeated action, and a resource that is no ARN.
+FLAWED = policy(allow(["s3:GetObjekt", "s3:GetObject", "s3:GetObject"], [f"{BUCKET}/*", "app-data"]))
 
 
 def findings_of(client: Any, document: str, policy_type: str = IDENTITY, **kwargs: Any) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""ValidatePolicy offline: catalogue checks, AWS's best-practice checks, policygen's wildcard checks."""
+"""ValidatePolicy offline: catalogue checks and AWS's best-practice checks, with AWS's issue codes only."""
 
 from __future__ import annotations
 
@@ -140,23 +140,11 @@ def test_create_service_linked_role_on_every_resource_is_a_warning() -> None:
     assert findings[0].finding_type is FindingType.WARNING
 
 
-def test_everything_on_everything_is_a_security_warning() -> None:
-    """`"Action": "*"` on `"*"` is ALLOW_WITH_STAR_IN_ACTION_AND_RESOURCE (policygen's own check)."""
-    findings = validate_policy(policy(allow("*")))
-    assert "ALLOW_WITH_STAR_IN_ACTION_AND_RESOURCE" in codes(findings)
-    assert not CHECKS["ALLOW_WITH_STAR_IN_ACTION_AND_RESOURCE"].from_aws
-
-
-def test_wildcard_action_is_a_suggestion() -> None:
-    """`s3:Get*` in an Allow is the WILDCARD_IN_ACTION suggestion."""
-    findings = validate_policy(policy(allow("s3:Get*", f"{BUCKET}/*")))
-    assert codes(findings) == ["WILDCARD_IN_ACTION"]
-    assert findings[0].finding_type is FindingType.SUGGESTION
-
-
-def test_star_resource_for_scopable_actions_is_a_suggestion() -> None:
-    """s3:GetObject on `*` is the WILDCARD_IN_RESOURCE suggestion: it could name objects."""
-    assert codes(validate_policy(policy(allow("s3:GetObject")))) == ["WILDCARD_IN_RESOURCE"]
+def test_wildcards_are_not_findings() -> None:
+    """Wildcard actions and `*` resources are no ValidatePolicy finding: AWS has no such check."""
+    findings = validate_policy(policy(allow("s3:Get*", "*"), allow("ec2:*", "*")))
+    assert findings == []
+    assert all(code in CHECKS for code in codes(validate_policy(policy(allow("*")))))
 
 
 def test_star_resource_for_actions_without_resource_types_is_fine() -> None:
@@ -169,17 +157,14 @@ def test_wildcards_in_a_deny_are_fine() -> None:
     assert validate_policy(policy(allow("s3:GetObject", f"{BUCKET}/*"), deny("s3:Delete*"))) == []
 
 
-def test_allow_with_not_action_is_a_warning() -> None:
-    """Allow with NotAction is the ALLOW_WITH_NOT_ACTION warning, located at the NotAction key."""
-    findings = [
-        f for f in validate_policy(policy(allow("iam:*", not_action=True))) if f.issue_code == "ALLOW_WITH_NOT_ACTION"
-    ]
-    assert findings[0].locations[0].path[-1] == ("key", "NotAction")
+def test_resource_that_is_no_arn_misses_fields() -> None:
+    """A resource that is neither `*` nor an ARN is MISSING_ARN_FIELD, as AWS answers (not INVALID_ARN_PREFIX)."""
+    assert codes(validate_policy(policy(allow("s3:GetObject", "app-data/*")))) == ["MISSING_ARN_FIELD"]
 
 
-def test_resource_without_arn_prefix_is_invalid() -> None:
-    """A resource that is neither `*` nor an ARN is INVALID_ARN_PREFIX."""
-    assert codes(validate_policy(policy(allow("s3:GetObject", "app-data/*")))) == ["INVALID_ARN_PREFIX"]
+def test_six_fields_without_the_arn_prefix_is_an_invalid_prefix() -> None:
+    """Six colon-separated fields that do not start with `arn` are INVALID_ARN_PREFIX."""
+    assert codes(validate_policy(policy(allow("s3:GetObject", "aws:aws:s3:::app-data/*")))) == ["INVALID_ARN_PREFIX"]
 
 
 def test_resource_with_too_few_fields_is_invalid() -> None:

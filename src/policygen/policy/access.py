@@ -1,27 +1,14 @@
-"""CheckNoNewAccess and CheckAccessNotGranted for identity policies, offline.
+"""CheckNoNewAccess and CheckAccessNotGranted, offline, for identity, resource and trust policies.
 
 Both answer PASS or FAIL with reasons in botocore's shapes (``result``, ``message``, ``reasons``
 of ``description``, ``statementIndex``, ``statementId``), with AWS's own wording, and say more than
 AWS does: each reason also lists the actions and resources it is about.
 
-How access is read (AWS reasons with an automated prover; this is simpler, and errs towards FAIL):
-
-* Allow statements grant their ``Action`` patterns expanded with the catalogue, or every known
-  action but the ``NotAction`` ones, on their ``Resource`` patterns (``NotResource`` counts as
-  ``*``). Resources are compared as IAM wildcard patterns: ``*`` is broader than any ARN, so a new
-  policy granting an action on ``*`` that the existing one grants only on specific ARNs is new
-  access.
-* A Deny removes access from the policy being checked only when it has no Condition and covers
-  the action on the whole resource pattern; a Deny with a Condition, or on a narrower resource,
-  is taken not to remove anything (the access may still be granted).
-* In CheckNoNewAccess the *existing* policy is read the other way round: any Deny that could touch
-  an action and resource counts as removing it there, so the existing policy is never credited
-  with access it might not grant. A Deny that both policies contain is left out on both sides,
-  which is exact.
-* An existing Allow with a Condition covers a new grant only under the same Condition; a new
-  grant with a Condition is covered by an existing one without.
-* Principals are not compared (identity policies have none). Actions the installed catalogue does
-  not know are compared as written.
+How CheckNoNewAccess reads access is :mod:`policygen.policy.compare`: actions expanded with the
+catalogue, resources matched field by field, a resource or trust policy's principals compared,
+Deny statements carving access away, conditions weighed where the answer is sure, and FAIL where
+it is not. CheckAccessNotGranted asks whether an Allow may grant a listed action or resource that
+no unconditional Deny surely removes.
 """
 
 from __future__ import annotations
@@ -31,6 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from policygen.policy.catalog import Catalog, get_catalog
+from policygen.policy.compare import find_new_access
 from policygen.policy.document import IDENTITY_POLICY, PolicyDocument, parse_policy
 from policygen.policy.grants import StatementAccess, read_statements
 
@@ -134,27 +122,18 @@ def check_no_new_access(
     """Whether ``new`` grants any access that ``existing`` does not (PASS when it grants none).
 
     Both are policies as JSON text (parsed as ``policy_type``) or parsed documents; a policy with
-    grammar errors raises :class:`~policygen.policy.document.PolicyDocumentError`. The comparison
-    is made for identity policies: a resource policy's principals are not compared.
+    grammar errors raises :class:`~policygen.policy.document.PolicyDocumentError`. For a resource
+    policy (``RESOURCE_POLICY``, trust policies included) the statements' principals are compared too.
     """
     catalog = catalog or get_catalog()
     new_statements = read_statements([_document(new, "new policy", policy_type)], catalog)
     old_statements = read_statements([_document(existing, "existing policy", policy_type)], catalog)
-    old_allows = [s for s in old_statements if s.statement.is_allow]
-    new_denies = [s for s in new_statements if s.statement.is_deny]
-    # A Deny both policies have applies alike to both; leaving it out on both sides is exact.
-    old_denies = [d for d in old_statements if d.statement.is_deny and not any(d.same_rule(n) for n in new_denies)]
-    found: dict[int, tuple[StatementAccess, set[str], set[str]]] = {}
-    for grant in (s for s in new_statements if s.statement.is_allow):
-        for action in _granted_actions(grant, catalog):
-            for resource in grant.granted_resources:
-                if any(_removes(deny, action, resource, catalog) for deny in new_denies):
-                    continue
-                if _still_granted(action, resource, grant, allows=old_allows, denies=old_denies, catalog=catalog):
-                    continue
-                entry = found.setdefault(grant.statement.index, (grant, set(), set()))
-                entry[1].add(catalog.canonical(action) or action)
-                entry[2].add(resource)
+    found = {
+        index: (entry.grant, entry.actions, entry.resources)
+        for index, entry in find_new_access(
+            new_statements, old_statements, catalog, principals=policy_type != IDENTITY_POLICY
+        ).items()
+    }
     if not found:
         return AccessCheckResult(
             "PASS", "The modified permissions do not grant new access compared to your existing policy.", ()

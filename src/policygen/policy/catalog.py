@@ -30,12 +30,24 @@ class ActionInfo:
     ``name`` is canonical (``s3:GetObject``); ``access_level`` is the Service Authorization
     Reference's (``Read``, ``Write``, ``List``, ``Tagging``, ``Permissions management``, sometimes
     two joined by a comma); ``resource_types`` names the resource types the action can be scoped to
-    (empty when it supports only ``"*"``).
+    (empty when it supports only ``"*"``); ``condition_keys`` the condition keys it supports, its own
+    and its resource types', lower case as written in the reference (``s3:existingobjecttag/<key>``).
     """
 
     name: str
     access_level: str
     resource_types: tuple[str, ...]
+    condition_keys: tuple[str, ...] = ()
+
+    def supports_condition_key(self, key: str) -> bool:
+        """Whether the action supports ``key`` (compared without regard to case; ``tag/<key>`` forms match any tag)."""
+        key = key.lower()
+        return any(key == known or (_TEMPLATED in known and key.startswith(known.split("/", 1)[0] + "/"))
+                   for known in self.condition_keys)  # fmt: skip
+
+
+#: Templated condition keys in the reference end in a placeholder after a slash (``/<key>``, ``/${TagKey}``).
+_TEMPLATED = "/"
 
 
 class Catalog:
@@ -139,6 +151,16 @@ def get_catalog() -> Catalog:
                     name=f"{prefix}:{details['name']}",
                     access_level=str(details.get("accessLevel", "")),
                     resource_types=tuple(str(r["name"]) for r in details.get("resourceTypes", ())),
+                    condition_keys=tuple(
+                        sorted(
+                            {str(k).lower() for k in details.get("conditionKeys", ())}
+                            | {
+                                str(k).lower()
+                                for r in details.get("resourceTypes", ())
+                                for k in r.get("conditionKeys", ())
+                            }
+                        )
+                    ),
                 )
             )
     return Catalog(infos, service_names=names, version=str(data.data_version()))

@@ -71,13 +71,17 @@ class PolicyDocument:
         return self
 
 
-def parse_policy(text: str, *, name: str = "(policy)", policy_type: str = IDENTITY_POLICY) -> PolicyDocument:
+def parse_policy(
+    text: str, *, name: str = "(policy)", policy_type: str = IDENTITY_POLICY, resource_type: str | None = None
+) -> PolicyDocument:
     """Parse a policy document from its JSON text.
 
     ``name`` names the document in messages. ``policy_type`` (one of :data:`POLICY_TYPES`) decides
     the checks that depend on it: an identity policy needs ``Resource`` and must not have
-    ``Principal``; a resource policy needs ``Principal``. Raises :class:`PolicyDocumentError` for
-    a JSON syntax error; every other problem is in the document's ``problems``.
+    ``Principal``; a resource policy needs ``Principal``, and ``Resource`` too unless ``resource_type``
+    (ValidatePolicy's ``validatePolicyResourceType``) says it is a role's trust policy. Raises
+    :class:`PolicyDocumentError` for a JSON syntax error; every other problem is in the document's
+    ``problems``.
     """
     if policy_type not in POLICY_TYPES:
         raise ValueError(f"The policy type {policy_type!r} is not one of {', '.join(POLICY_TYPES)}.")
@@ -89,7 +93,7 @@ def parse_policy(text: str, *, name: str = "(policy)", policy_type: str = IDENTI
         match = _CONSTANT.search(text)
         raise document_error(name, [_syntax_finding(text, match.start() if match else 0, str(exc))]) from exc
     source_map = SourceMap(text)
-    version, statements, problems = GrammarReader(value, source_map, policy_type).read()
+    version, statements, problems = GrammarReader(value, source_map, policy_type, resource_type).read()
     return PolicyDocument(name, text, value, version, statements, problems, source_map)
 
 

