@@ -30,6 +30,10 @@ resource "accessanalyzer_policy_generation" "app_role" {
   }]
   lookback_days = var.lookback_days # or: start_time = "2026-11-01T00:00:00Z" (and optionally end_time)
 
+  # Tells this resource apart from others with the same request: each workspace (and each resource)
+  # gets a job of its own, and destroying one never cancels another's. Changing it starts nothing.
+  instance_key = "${terraform.workspace}/app_role"
+
   # Wait until the job has SUCCEEDED, so that the data source below reads the finished draft in
   # the same apply. Changing these two starts no new job.
   wait_for_completion = true

@@ -157,7 +157,7 @@ def test_workspaces_get_jobs_of_their_own(
     make_emulator: Callable[..., Emulator], workdir: Callable[..., Workdir]
 ) -> None:
     """One configuration in workspaces default and w2: two jobs; destroying one leaves the other's running."""
-    emu = make_emulator(job_seconds=300.0, clock=FakeClock(EVENING))
+    emu = make_emulator(job_seconds=300.0, concurrency=2, clock=FakeClock(EVENING))  # both run at once
     tf = workdir(emu)
     tf.env[NOW_ENV] = stamp(EVENING)
     tf.write(WORKSPACE_GENERATION)
@@ -220,8 +220,8 @@ def test_two_applies_at_once_in_two_workspaces_start_one_job_each(
     assert {str(tf.state()["same"]["job_id"]) for tf in folders} == set(job_ids(emu))
 
 
-def interrupt_once(tf: Workdir, emu: Emulator, jobs: int) -> subprocess.CompletedProcess[str]:
-    """Start `terraform apply` in its own process group, and send the group SIGINT (Ctrl-C) once `jobs` exist."""
+def interrupt_once(tf: Workdir, ready: Callable[[], bool]) -> subprocess.CompletedProcess[str]:
+    """Start `terraform apply` in its own process group, and send the group SIGINT (Ctrl-C) once ``ready()``."""
     proc = subprocess.Popen(
         ["terraform", "apply", "-auto-approve", "-input=false", "-no-color"],
         cwd=tf.path,
@@ -232,9 +232,9 @@ def interrupt_once(tf: Workdir, emu: Emulator, jobs: int) -> subprocess.Complete
         start_new_session=True,
     )
     deadline = time.monotonic() + 120  # a bound on a hang, not a timing assumption
-    while len(emu.backend.jobs()) < jobs and proc.poll() is None and time.monotonic() < deadline:
+    while not ready() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    time.sleep(0.5)  # into the wait: the create polls the job (not a race: any moment after the start will do)
+    assert proc.poll() is None, "the apply ended before it was interrupted"
     os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
@@ -250,7 +250,8 @@ def test_ctrl_c_during_the_wait_keeps_the_job_and_the_next_apply_carries_on(
     tf.env[NOW_ENV] = stamp(EVENING)
     tf.write(generation("waited", extra='wait_for_completion = true\n  wait_timeout = "1h"'))
     tf.tf("init")
-    result = interrupt_once(tf, emu, jobs=1)
+    # Ready once the create polls its job: a GetGeneratedPolicy after the start.
+    result = interrupt_once(tf, lambda: emu.requests.counts()["GetGeneratedPolicy"] >= 1)
     assert result.returncode != 0
     (job_id,) = job_ids(emu)
     assert f"Interrupted while waiting for policy generation {job_id}" in " ".join(result.stderr.split())
@@ -294,7 +295,9 @@ def test_ctrl_c_in_the_queue_starts_nothing(
     tf.env[NOW_ENV] = stamp(EVENING)
     tf.write(generation("queued"))
     tf.tf("init")
-    result = interrupt_once(tf, emu, jobs=1)
+    # Ready once the create waits in the queue: its start was refused and it follows the job ahead.
+    counts = emu.requests.counts
+    result = interrupt_once(tf, lambda: counts()["StartPolicyGeneration"] >= 2 and counts()["GetGeneratedPolicy"] >= 1)
     assert result.returncode != 0
     assert len(job_ids(emu)) == 1
     assert tf.state() == {}

@@ -256,3 +256,14 @@ def test_wait_timeout_needs_wait_for_completion_at_plan_as_at_synth() -> None:
     assert diag.summary == "Invalid wait_timeout"
     assert diag.path == ["wait_timeout"]
     assert "can only be given with wait_for_completion = true" in (diag.detail or "")
+
+
+def test_a_version_1_state_is_upgraded_with_interrupted_false() -> None:
+    """States written before `interrupted` existed read as not interrupted, every other value kept."""
+    from tf.iface import UpgradeContext
+
+    old = {**STATE, "job_id": "j-1", "status": "SUCCEEDED"}
+    ctx = UpgradeContext(Diagnostics(), "accessanalyzer_policy_generation")
+    upgraded = PolicyGenerationHandler(PolicygenProvider()).upgrade(ctx, 1, old)
+    assert upgraded == {**old, "interrupted": False}
+    assert ctx.diagnostics.diagnostics == []

@@ -23,6 +23,7 @@ from tf.iface import (
     Resource,
     State,
     UpdateContext,
+    UpgradeContext,
 )
 from tf.schema import Attribute, Schema
 from tf.types import Bool, List, Map, Number, String, TfType, Unknown
@@ -183,7 +184,7 @@ class PolicyGenerationHandler(Resource):
     def get_schema(cls) -> Schema:
         """The request's fields (from the table), then the attributes of the resource itself."""
         return Schema(
-            version=1,
+            version=2,
             description="Starts an IAM Access Analyzer policy generation (StartPolicyGeneration) during "
             "apply. Every input forces a new job; `job_id` is the job's id.",
             attributes=[
@@ -230,6 +231,14 @@ class PolicyGenerationHandler(Resource):
                 Attribute("completed_on", String(), computed=True, description="When the job ended (RFC 3339)."),
                 Attribute("job_error", String(), computed=True, description="`CODE: message` of a failed job."),
                 Attribute(
+                    "interrupted",
+                    Bool(),
+                    computed=True,
+                    description="True when Terraform was stopped (Ctrl-C) while create waited for the job: the job "
+                    "was left running and the resource tainted; its replacement carries on waiting for that same "
+                    "job instead of starting another.",
+                ),
+                Attribute(
                     "expired",
                     Bool(),
                     computed=True,
@@ -238,6 +247,10 @@ class PolicyGenerationHandler(Resource):
                 ),
             ],
         )
+
+    def upgrade(self, ctx: UpgradeContext, version: int, old: State) -> State | None:
+        """Version 1 had no ``interrupted``; every attribute it had is unchanged."""
+        return {**old, "interrupted": old.get("interrupted") or False}
 
     # ---- validate ------------------------------------------------------------------------------
 
@@ -324,6 +337,7 @@ class PolicyGenerationHandler(Resource):
             "started_on": None,
             "completed_on": None,
             "job_error": None,
+            "interrupted": False,
             "expired": False,
         }
         self.provider.memory.created(job_id)
@@ -392,7 +406,7 @@ class PolicyGenerationHandler(Resource):
         try:
             details = service.wait(job_id, timeout=timeout)
         except StopRequestedError:
-            self.provider.memory.interrupted(job_id)
+            state["interrupted"] = True
             ctx.diagnostics.add_error(
                 f"Interrupted while waiting for policy generation {job_id}",
                 "Terraform was asked to stop. The job keeps running at Access Analyzer and is kept in state "
@@ -444,19 +458,18 @@ class PolicyGenerationHandler(Resource):
 
     @diagnosed(fallback=lambda current: None)
     def delete(self, ctx: DeleteContext, current: State) -> None:
-        self.release(ctx, current, cancel=True)
+        """Destroy the object holding a job: cancel the job if it runs, and remember it.
 
-    def release(self, ctx: DeleteContext, current: State, *, cancel: bool) -> None:
-        """Destroy the object holding a job: cancel the job if it runs and ``cancel``; remember it.
-
-        A job that a create of this process holds is never cancelled (with ``create_before_destroy``
-        the replacement may hold the same job). The job is remembered for the replacement's create,
-        which then derives a token of its own, or, when not cancelled, carries on with it.
+        The job is remembered for the replacement's create of the same request, which then derives
+        a token of its own. An object tainted by an interrupted wait (``interrupted``) leaves its
+        job running: the replacement carries on waiting for it. A job that a create of this process
+        holds is never cancelled (with ``create_before_destroy`` the replacement may hold it).
         """
         job_id = current["job_id"]
         memory = self.provider.memory
-        memory.destroyed(self.request_key(current), job_id, released=not cancel)
-        if not cancel:
+        carry_on = current.get("interrupted") is True and current.get("status") in ("IN_PROGRESS", "SUCCEEDED")
+        memory.destroyed(self.request_key(current), job_id, released=carry_on)
+        if carry_on:
             log.info("left policy generation %s running for its replacement", job_id)
             return
         if memory.was_created(job_id):
@@ -511,6 +524,7 @@ class PolicyGenerationHandler(Resource):
             "instance_key": None,
             "job_id": details["jobId"],
             **job_fields(details),
+            "interrupted": False,
             "expired": False,
         }
 

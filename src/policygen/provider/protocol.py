@@ -32,7 +32,6 @@ from typing import Any
 
 import grpc
 from tf.gen import tfplugin_pb2 as pb
-from tf.iface import DeleteContext
 from tf.provider import ProviderServicer
 from tf.utils import Diagnostics, read_dynamic_value, to_dynamic_value
 
@@ -55,28 +54,6 @@ class PolicygenServicer(ProviderServicer):
         self.app.interrupted.set()
         return super().StopProvider(request, context)
 
-    def ApplyResourceChange(  # the gRPC method's name
-        self, request: pb.ApplyResourceChange.Request, context: grpc.ServicerContext
-    ) -> Any:
-        if request.type_name != POLICY_GENERATION_TYPE:
-            return super().ApplyResourceChange(request, context)
-        prior = read_dynamic_value(request.prior_state)
-        planned = read_dynamic_value(request.planned_state)
-        private = _private(request.planned_private)
-        left_running = private.get("resume") is True and private.get("job") == (prior or {}).get("job_id")
-        if planned is None and prior is not None and left_running:
-            diags = Diagnostics()
-            PolicyGenerationHandler(self.app).release(DeleteContext(diags, request.type_name), prior, cancel=False)
-            return pb.ApplyResourceChange.Response(new_state=request.planned_state, diagnostics=diags.to_pb())
-        response = super().ApplyResourceChange(request, context)
-        if prior is None and planned is not None:
-            new = read_dynamic_value(response.new_state)
-            job_id = new.get("job_id") if isinstance(new, dict) else None
-            if isinstance(job_id, str):
-                resume = self.app.memory.was_interrupted(job_id)
-                response.private = json.dumps({"job": job_id, **({"resume": True} if resume else {})}).encode()
-        return response
-
     def PlanResourceChange(  # the gRPC method's name
         self, request: pb.PlanResourceChange.Request, context: grpc.ServicerContext
     ) -> Any:
@@ -90,10 +67,8 @@ class PolicygenServicer(ProviderServicer):
             return response
         if prior is None:
             diags = Diagnostics()
-            # The first call of a -replace planned {"replaces": JOB}; a tainted object's own private
-            # data, which Terraform passes when it plans its replacement, names its job.
-            private = _private(request.prior_private)
-            replaces = private.get("replaces") or private.get("job")
+            # The first call of a -replace planned {"replaces": JOB}.
+            replaces = _private(request.prior_private).get("replaces")
             planned.update(resource.plan_create(diags, read_dynamic_value(request.config), replaces))
             response.diagnostics.extend(diags.to_pb())
         else:

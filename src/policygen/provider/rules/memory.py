@@ -11,14 +11,13 @@ import threading
 
 
 class ProcessMemory:
-    """Jobs this process destroyed, created, or was interrupted waiting for."""
+    """Jobs this process destroyed or created."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._replaced: dict[str, str] = {}
         self._released: set[str] = set()
         self._created: set[str] = set()
-        self._interrupted: set[str] = set()
 
     def destroyed(self, request_key: str, job_id: str, *, released: bool = False) -> None:
         """The object holding ``job_id`` (a request of ``request_key``) was destroyed by this process.
@@ -46,16 +45,6 @@ class ProcessMemory:
         """A create of this process ends holding ``job_id``."""
         with self._lock:
             self._created.add(job_id)
-
-    def interrupted(self, job_id: str) -> None:
-        """A create of this process was interrupted while it waited for ``job_id``."""
-        with self._lock:
-            self._interrupted.add(job_id)
-
-    def was_interrupted(self, job_id: str) -> bool:
-        """Whether a create of this process was interrupted while it waited for ``job_id``."""
-        with self._lock:
-            return job_id in self._interrupted
 
     def was_created(self, job_id: str) -> bool:
         """Whether a create of this process holds ``job_id`` (a delete must not cancel it)."""
