@@ -20,7 +20,9 @@
     │   └── WaitTimeoutError          a job did not finish within the time allowed
     │       └── QueueTimeoutError         a start waited longer than queue_timeout for its turn
     ├── StopRequestedError     Terraform asked the provider to stop (Ctrl-C) during a wait
-    └── ProviderInstallError   the Terraform provider launcher could not be written
+    ├── ProviderInstallError   the Terraform provider launcher could not be written
+    └── StateFolderError       the embedded endpoint's --state-dir cannot be used (unreadable, not its own)
+        └── StateFolderLockedError    another endpoint is using the folder
 
 Errors raised by lower libraries (botocore, ruamel.yaml, jsonschema) are translated into these in
 exactly one place each: ``policygen.service`` for botocore, ``policygen.spec.load`` for YAML and
@@ -212,3 +214,22 @@ class StopRequestedError(PolicygenError):
 
 class ProviderInstallError(PolicygenError):
     """The provider launcher could not be written where Terraform looks for it."""
+
+
+class StateFolderError(PolicygenError):
+    """The embedded endpoint's state folder (``--state-dir``) cannot be opened, read or written.
+
+    ``path`` is the folder. The message says what is wrong with it and how to fix it.
+    """
+
+    def __init__(self, message: str, *, path: str) -> None:
+        self.path = path
+        super().__init__(message)
+
+
+class StateFolderLockedError(StateFolderError):
+    """Another endpoint holds the state folder's lock; ``pid`` is its process id when it wrote one."""
+
+    def __init__(self, message: str, *, path: str, pid: int | None) -> None:
+        self.pid = pid
+        super().__init__(message, path=path)
