@@ -50,9 +50,7 @@ def _names(allowed: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
         names = tuple(name.strip() for name in text.split(",") if name.strip())
         unknown = sorted(set(names) - set(allowed))
         if unknown or not names:
-            raise argparse.ArgumentTypeError(
-                f"expected a comma-separated list of {', '.join(allowed)}; got {text!r}"
-            )
+            raise argparse.ArgumentTypeError(f"expected a comma-separated list of {', '.join(allowed)}; got {text!r}")
         return names
 
     return parse
@@ -224,8 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help='JSON {"accessRoles": [...], "trails": [...], "deniedAccessKeys": [...], "accounts": {"AKID": '
-        '"111122223333"}}: jobs naming other roles or trails FAIL; each access key\'s jobs are its account\'s '
-        "(default: all exist, every key in 123456789012)",
+        '"111122223333"}, "secretAccessKeys": {"AKID": "SECRET"}}: jobs naming other roles or trails FAIL; each '
+        "access key's jobs are its account's; with secrets, signatures are verified and other keys refused "
+        "(default: all exist, every key in 123456789012, any signature accepted)",
     )
     faults = parser.add_argument_group("fault injection")
     faults.add_argument(
@@ -364,7 +363,22 @@ def _start(emulator: Emulator) -> bool:
 
 
 def _announce(emulator: Emulator, args: argparse.Namespace) -> None:
-    """What the endpoint keeps, on stderr, once it listens."""
+    """Whether signatures are checked, and what the endpoint keeps, on stderr, once it listens."""
+    world = emulator.backend.world
+    if world.checks_signatures:
+        print(
+            f"policygen emulator: checking SigV4 signatures: {len(world.secret_access_keys)} access key(s) have "
+            "secrets in --world; requests signed with any other key, a wrong secret or a stale date are refused",
+            file=sys.stderr,
+            flush=True,
+        )
+    else:
+        print(
+            "policygen emulator: signatures are not checked: any access key and secret is accepted (name each "
+            """key's secret in --world's "secretAccessKeys" to check them)""",
+            file=sys.stderr,
+            flush=True,
+        )
     if args.state_dir is not None:
         print(
             f"policygen emulator: keeping jobs in {args.state_dir} ({len(emulator.backend.jobs())} restored)",

@@ -178,6 +178,7 @@ class _Handler(BaseHTTPRequestHandler):
             query=parse_qs(url.query, keep_blank_values=True),
             headers={name.lower(): value for name, value in self.headers.items()},
             body=body,
+            raw_query=url.query,
         )
         self._request = request
         self._operation = operation_of(request.method, request.path)
