@@ -5,6 +5,8 @@
     PolicygenError
     ├── SpecError              a spec file or request is invalid (carries every Problem found)
     ├── PolicyDocumentError    a policy document cannot be read, or is not valid IAM policy grammar
+    ├── PolicyLimitError       a policy document is beyond what policygen reads (too large, too deep, a
+    │                          number too long or not finite): refused before it is parsed
     ├── BinaryPlanError        `policygen review` was given a binary plan file, not its JSON
     ├── IamPolicyError         an IAM policy builder was given arguments it cannot build a policy from
     ├── ServiceError           Access Analyzer (or the embedded endpoint) refused or failed a call
@@ -191,6 +193,21 @@ class PolicyDocumentError(PolicygenError):
     def __init__(self, name: str, findings: Sequence[Any], message: str) -> None:
         self.name = name
         self.findings: tuple[Any, ...] = tuple(findings)
+        super().__init__(message)
+
+
+class PolicyLimitError(PolicygenError):
+    """A policy document passes a limit of what policygen reads, so it is refused unparsed.
+
+    Not a :class:`PolicyDocumentError`: no finding describes it (ValidatePolicy has none for a
+    document nested 10,000 deep), and the callers that turn a broken policy into findings must not
+    turn this into an empty list. ``name`` says which document; ``limit`` names the limit passed
+    (``"size"``, ``"depth"``, ``"number"``).
+    """
+
+    def __init__(self, name: str, limit: str, message: str) -> None:
+        self.name = name
+        self.limit = limit
         super().__init__(message)
 
 

@@ -23,7 +23,13 @@ from policygen.emulator.models import AccountRegion, Job, PolicyGenerationBacken
 from policygen.emulator.policy_checks import HANDLERS as POLICY_CHECK_HANDLERS
 from policygen.emulator.signing import verify as verify_signature
 from policygen.emulator.urls import resolve
-from policygen.emulator.validation import format_timestamp, parse_input, service_model, validate_input
+from policygen.emulator.validation import (
+    body_document,
+    format_timestamp,
+    parse_input,
+    service_model,
+    validate_input,
+)
 
 # The SigV4 header shape; any credentials are accepted, but the header must be well formed. Its
 # credential scope names the Region the request is for (the service's state is regional).
@@ -238,7 +244,7 @@ class PolicyGenerationResponses:
             model = service_model().operation_model(operation)
             params = parse_input(model, labels, request.query, request.body)
             validate_input(model, params)
-            body = json.loads(request.body) if request.body.strip() else {}
+            body = body_document(request.body)
             token = _CALLER.set(caller)
             try:
                 response = _json(200, self.handler(operation)(params, body))
