@@ -100,7 +100,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="policygen-demo-") as tmp:
         workdir = Path(tmp)
         write_demo_logs(workdir / "cloudtrail", specs)
-        with Emulator(job_seconds=JOB_SECONDS, cloudtrail_dir=workdir / "cloudtrail") as emu:
+        state = workdir / "emulator-state"
+        with Emulator(job_seconds=JOB_SECONDS, cloudtrail_dir=workdir / "cloudtrail", state_dir=state) as emu:
             env = demo_env(workdir, emu.url)
             outdir = str(workdir / "cdktf.out")
             outputs_file = workdir / "outputs.json"
@@ -118,6 +119,9 @@ def main() -> int:
                 if output.endswith("_job_id")
             }
             recorded = {job.job_id for job in emu.backend.jobs()}
+            # The jobs are in the state folder: a restarted endpoint still serves and destroys them.
+            emu.restart()
+            print(f"Restarted the endpoint; it read {len(emu.backend.jobs())} job(s) back from {state}")
             print("\nStack outputs (jobId per spec):")
             for name, job_id in sorted(job_ids.items()):
                 print(f"  {name}: {job_id}")

@@ -231,8 +231,12 @@ def test_fetch_where_a_policy_file_cannot_be_written(
     """A folder in the way of <jobId>-1.json: one line naming the file, exit 1."""
     emu, job_id = _job_with_policy(make_emulator, tmp_path / "logs")
     (tmp_path / "out" / f"{job_id}-1.json").mkdir(parents=True)
+    target = tmp_path / "out" / f"{job_id}-1.json"
     line = _error(["fetch", job_id, "--out", str(tmp_path / "out"), "--endpoint-url", emu.url], capsys)
-    assert line.startswith(f"policygen: Cannot write the policy file {tmp_path / 'out' / f'{job_id}-1.json'}: ")
+    assert line.startswith(f"policygen: Not writing {target}: a folder of that name is already there")
+    argv = ["fetch", job_id, "--out", str(tmp_path / "out"), "--endpoint-url", emu.url, "--overwrite"]
+    line = _error(argv, capsys)
+    assert line.startswith(f"policygen: Cannot write the policy file {target}: ")
 
 
 # --- fetch: the job id, and what the endpoint answers --------------------------------------------------

@@ -5,6 +5,8 @@
     PolicygenError
     ├── SpecError              a spec file or request is invalid (carries every Problem found)
     ├── PolicyDocumentError    a policy document cannot be read, or is not valid IAM policy grammar
+    ├── PolicyLimitError       a policy document is beyond what policygen reads (too large, too deep, a
+    │                          number too long or not finite): refused before it is parsed
     ├── BinaryPlanError        `policygen review` was given a binary plan file, not its JSON
     ├── IamPolicyError         an IAM policy builder was given arguments it cannot build a policy from
     ├── ServiceError           Access Analyzer (or the embedded endpoint) refused or failed a call
@@ -20,7 +22,9 @@
     │   └── WaitTimeoutError          a job did not finish within the time allowed
     │       └── QueueTimeoutError         a start waited longer than queue_timeout for its turn
     ├── StopRequestedError     Terraform asked the provider to stop (Ctrl-C) during a wait
-    └── ProviderInstallError   the Terraform provider launcher could not be written
+    ├── ProviderInstallError   the Terraform provider launcher could not be written
+    └── StateFolderError       the embedded endpoint's --state-dir cannot be used (unreadable, not its own)
+        └── StateFolderLockedError    another endpoint is using the folder
 
 Errors raised by lower libraries (botocore, ruamel.yaml, jsonschema) are translated into these in
 exactly one place each: ``policygen.service`` for botocore, ``policygen.spec.load`` for YAML and
@@ -192,6 +196,21 @@ class PolicyDocumentError(PolicygenError):
         super().__init__(message)
 
 
+class PolicyLimitError(PolicygenError):
+    """A policy document passes a limit of what policygen reads, so it is refused unparsed.
+
+    Not a :class:`PolicyDocumentError`: no finding describes it (ValidatePolicy has none for a
+    document nested 10,000 deep), and the callers that turn a broken policy into findings must not
+    turn this into an empty list. ``name`` says which document; ``limit`` names the limit passed
+    (``"size"``, ``"depth"``, ``"number"``).
+    """
+
+    def __init__(self, name: str, limit: str, message: str) -> None:
+        self.name = name
+        self.limit = limit
+        super().__init__(message)
+
+
 class BinaryPlanError(PolicygenError):
     """The plan given is binary (the file ``terraform plan -out`` saves), not its JSON: a usage error.
 
@@ -212,3 +231,22 @@ class StopRequestedError(PolicygenError):
 
 class ProviderInstallError(PolicygenError):
     """The provider launcher could not be written where Terraform looks for it."""
+
+
+class StateFolderError(PolicygenError):
+    """The embedded endpoint's state folder (``--state-dir``) cannot be opened, read or written.
+
+    ``path`` is the folder. The message says what is wrong with it and how to fix it.
+    """
+
+    def __init__(self, message: str, *, path: str) -> None:
+        self.path = path
+        super().__init__(message)
+
+
+class StateFolderLockedError(StateFolderError):
+    """Another endpoint holds the state folder's lock; ``pid`` is its process id when it wrote one."""
+
+    def __init__(self, message: str, *, path: str, pid: int | None) -> None:
+        self.pid = pid
+        super().__init__(message, path=path)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from policygen.errors import JobFailedError, JobNotFinishedError, PolicygenError, ServiceError
+from policygen.folders import FileExists, Folder
 from policygen.service import FINAL_STATUSES, AccessAnalyzer
 
 #: Longest pause between two progress callbacks while waiting (a live display ticks every second).
@@ -301,11 +302,14 @@ def _not_a_folder(directory: Path, file: Path) -> str:
     )
 
 
-def write_policies(result: GeneratedPolicies, directory: Path) -> list[Path]:
+def write_policies(result: GeneratedPolicies, directory: Path, *, overwrite: bool = False) -> list[Path]:
     """Write each policy as indented JSON to ``directory/<jobId>-<n>.json`` (n from 1); return the paths.
 
-    The folder is created when missing; files of the same job are overwritten, so fetching twice
-    gives the same files. The job id is checked again (:func:`check_job_id`), so that no name can
+    The folder is created when missing. Files are written into it and nowhere else
+    (:class:`policygen.folders.Folder`): a symbolic link inside it is never followed, and each file is
+    written whole, atomically. A name that is already taken (an earlier fetch, a file or link of
+    someone else's) is left alone and refused, unless ``overwrite`` (``--overwrite``), which replaces
+    it, a link by a file. The job id is checked again (:func:`check_job_id`), so that no name can
     leave ``directory``, whoever built ``result``.
 
     Raises:
@@ -326,14 +330,37 @@ def write_policies(result: GeneratedPolicies, directory: Path) -> list[Path]:
             "folder with --out, or fix the folder's permissions."
         ) from exc
     paths = []
-    for number, policy in enumerate(result.policies, start=1):
-        path = directory / f"{job_id}-{number}.json"
-        try:
-            path.write_text(json.dumps(policy, indent=2) + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise PolicygenError(
-                f"Cannot write the policy file {path}: {exc.strerror or exc}. Choose another folder with "
-                "--out, or fix the folder's permissions (or remove what is in the way)."
-            ) from exc
-        paths.append(path)
+    try:
+        folder = Folder(directory)
+    except OSError as exc:
+        raise PolicygenError(
+            f"Cannot open the folder {directory} for the policies: {exc.strerror or exc}. Choose another folder "
+            "with --out, or fix the folder's permissions."
+        ) from exc
+    with folder:
+        names = [f"{job_id}-{number}.json" for number in range(1, len(result.policies) + 1)]
+        taken = [name for name in names if not overwrite and folder.exists(name)]
+        if taken:  # before anything is written, so that a refused fetch writes nothing
+            raise _taken(directory / taken[0])
+        for name, policy in zip(names, result.policies, strict=True):
+            path = directory / name
+            try:
+                folder.write(name, (json.dumps(policy, indent=2) + "\n").encode(), replace=overwrite)
+            except FileExists as exc:
+                raise _taken(path) from exc
+            except OSError as exc:
+                raise PolicygenError(
+                    f"Cannot write the policy file {path}: {exc.strerror or exc}. Choose another folder with "
+                    "--out, or fix the folder's permissions (or remove what is in the way)."
+                ) from exc
+            paths.append(path)
     return paths
+
+
+def _taken(path: Path) -> PolicygenError:
+    what = "a symbolic link" if path.is_symlink() else "a folder" if path.is_dir() else "a file"
+    return PolicygenError(
+        f"Not writing {path}: {what} of that name is already there, and fetch does not replace what it did not "
+        "write in this run. Move it away, choose another folder with --out, or pass --overwrite to replace it "
+        "(a link is replaced, never followed)."
+    )

@@ -78,12 +78,33 @@ def _add_check_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def _read_policy_file(parser: argparse.ArgumentParser, path: Path, what: str) -> str:
-    """The text of a policy file; a file that cannot be read is a usage error (exit 2)."""
+    """The text of a policy file; a file that cannot be read is a usage error (exit 2).
+
+    Read in bounded time and memory (:func:`policygen.spec.reading.read_text`): a pipe, a device
+    such as ``/dev/zero``, a file over 1 MiB, NUL bytes or bytes that are not UTF-8 are refused.
+    """
+    from policygen.policy.reading import POLICY_FILE
+    from policygen.spec.reading import read_text
+
+    text, problem = read_text(path, POLICY_FILE)
+    if text is None:
+        reason = problem.message if problem is not None else "it cannot be read."
+        where = f" (line {problem.line}, column {problem.column})" if problem is not None and problem.line > 1 else ""
+        parser.error(f"cannot read {what} {path}{where}: {reason}")
+    return text
+
+
+def _refuse_unreadable(name: str, text: str) -> None:
+    """PolicyLimitError (exit 1) for a draft past what policygen reads, before it is sent anywhere.
+
+    A draft with a plain JSON syntax error is still sent: ValidatePolicy reports where the error is.
+    """
+    from policygen.policy.reading import load_json
+
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        parser.error(f"cannot read {what} {path}: {reason}. Give the path of a UTF-8 JSON policy file.")
+        load_json(text, name)
+    except json.JSONDecodeError:
+        return
 
 
 def _draft_documents(args: argparse.Namespace, service: AccessAnalyzer) -> list[tuple[str, str]]:
@@ -117,6 +138,8 @@ def _check(args: argparse.Namespace) -> int:
 
     service = _access_analyzer(args)
     documents = _draft_documents(args, service)
+    for name, text in documents:
+        _refuse_unreadable(name, text)
     current = None
     if args.current is not None:
         current = _read_policy_file(args.parser, args.current, "the current policy")

@@ -48,7 +48,7 @@ def _fetch(args: argparse.Namespace) -> int:
     result = fetch_policies(
         _access_analyzer(args), args.job_id, placeholders=args.placeholders, service_level=args.service_level
     )
-    for path in write_policies(result, args.out):
+    for path in write_policies(result, args.out, overwrite=args.overwrite):
         print(path)
     if not result.policies:
         print(

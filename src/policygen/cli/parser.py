@@ -96,6 +96,12 @@ def _add_follow_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
         help="folder for DIR/<jobId>-<n>.json, created when missing (default: .)",
     )
     fetch.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace files (or links) already named DIR/<jobId>-<n>.json; without it, fetch writes only new "
+        "files, and never through a symbolic link",
+    )
+    fetch.add_argument(
         "--placeholders",
         action="store_true",
         help="resource ARN placeholders instead of * (includeResourcePlaceholders)",

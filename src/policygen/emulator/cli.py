@@ -33,6 +33,7 @@ from policygen.emulator.samplelogs import write_sample_logs
 from policygen.emulator.server import Emulator, is_loopback
 from policygen.emulator.validation import service_model
 from policygen.emulator.world import World
+from policygen.errors import StateFolderError
 
 #: The longest latency ``--latency`` may add to a response (botocore gives up after 60 s).
 MAX_LATENCY_SECONDS = 60.0
@@ -49,9 +50,7 @@ def _names(allowed: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
         names = tuple(name.strip() for name in text.split(",") if name.strip())
         unknown = sorted(set(names) - set(allowed))
         if unknown or not names:
-            raise argparse.ArgumentTypeError(
-                f"expected a comma-separated list of {', '.join(allowed)}; got {text!r}"
-            )
+            raise argparse.ArgumentTypeError(f"expected a comma-separated list of {', '.join(allowed)}; got {text!r}")
         return names
 
     return parse
@@ -183,6 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="close a connection silent this long, mid-request (answered 408) or idle (default: %(default)g)",
     )
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        metavar="DIR",
+        help="keep the jobs in this folder (created if missing), so that they survive a restart; one endpoint "
+        "at a time may use a folder (default: jobs live in memory only)",
+    )
     logs = parser.add_argument_group("CloudTrail data")
     logs.add_argument(
         "--cloudtrail",
@@ -216,8 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help='JSON {"accessRoles": [...], "trails": [...], "deniedAccessKeys": [...], "accounts": {"AKID": '
-        '"111122223333"}}: jobs naming other roles or trails FAIL; each access key\'s jobs are its account\'s '
-        "(default: all exist, every key in 123456789012)",
+        '"111122223333"}, "secretAccessKeys": {"AKID": "SECRET"}}: jobs naming other roles or trails FAIL; each '
+        "access key's jobs are its account's; with secrets, signatures are verified and other keys refused "
+        "(default: all exist, every key in 123456789012, any signature accepted)",
     )
     faults = parser.add_argument_group("fault injection")
     faults.add_argument(
@@ -308,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         allow_remote=args.allow_remote,
         socket_timeout=args.socket_timeout,
         request_log=sys.stderr if args.log_requests else None,
+        state_dir=args.state_dir,
     )
     if not is_loopback(args.host):
         print(
@@ -324,16 +332,10 @@ def main(argv: list[str] | None = None) -> int:
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        try:
-            emulator.start()
-        except OSError as exc:
-            print(
-                f"policygen emulator: cannot listen on {emulator.url}: {exc.strerror or exc}. Choose another "
-                "--port (0 picks a free one) or --host.",
-                file=sys.stderr,
-            )
+        if not _start(emulator):
             return 1
         print(f"listening on {emulator.url}", flush=True)
+        _announce(emulator, args)
         while not stopping.wait(0.5):
             pass
     finally:
@@ -341,3 +343,45 @@ def main(argv: list[str] | None = None) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
+
+
+def _start(emulator: Emulator) -> bool:
+    """Start the endpoint; False, with one line on stderr, when its folder or address cannot be used."""
+    try:
+        emulator.start()
+    except StateFolderError as exc:
+        print(f"policygen emulator: {exc}", file=sys.stderr)
+        return False
+    except OSError as exc:
+        print(
+            f"policygen emulator: cannot listen on {emulator.url}: {exc.strerror or exc}. Choose another "
+            "--port (0 picks a free one) or --host.",
+            file=sys.stderr,
+        )
+        return False
+    return True
+
+
+def _announce(emulator: Emulator, args: argparse.Namespace) -> None:
+    """Whether signatures are checked, and what the endpoint keeps, on stderr, once it listens."""
+    world = emulator.backend.world
+    if world.checks_signatures:
+        print(
+            f"policygen emulator: checking SigV4 signatures: {len(world.secret_access_keys)} access key(s) have "
+            "secrets in --world; requests signed with any other key, a wrong secret or a stale date are refused",
+            file=sys.stderr,
+            flush=True,
+        )
+    else:
+        print(
+            "policygen emulator: signatures are not checked: any access key and secret is accepted (name each "
+            """key's secret in --world's "secretAccessKeys" to check them)""",
+            file=sys.stderr,
+            flush=True,
+        )
+    if args.state_dir is not None:
+        print(
+            f"policygen emulator: keeping jobs in {args.state_dir} ({len(emulator.backend.jobs())} restored)",
+            file=sys.stderr,
+            flush=True,
+        )

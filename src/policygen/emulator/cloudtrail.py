@@ -76,9 +76,7 @@ def trail_regions(trails: list[dict[str, Any]]) -> set[str] | None:
     return regions
 
 
-def log_files(
-    root: Path, account: str, regions: set[str] | None, start: datetime, end: datetime
-) -> Iterator[Path]:
+def log_files(root: Path, account: str, regions: set[str] | None, start: datetime, end: datetime) -> Iterator[Path]:
     """The log files of an account, regions and days, in the S3 delivery layout under ``root``.
 
     The account comes from the request's principal ARN, whose pattern in the model allows any
@@ -88,10 +86,7 @@ def log_files(
     if not re.fullmatch(r"[0-9]{12}", account):
         return
     # Files are delivered up to ~15 minutes after the events, into the folder of the delivery day.
-    days = {
-        (start + timedelta(days=n)).strftime("%Y/%m/%d")
-        for n in range((end - start).days + 2)
-    }
+    days = {(start + timedelta(days=n)).strftime("%Y/%m/%d") for n in range((end - start).days + 2)}
     bases = [*root.glob("AWSLogs"), *root.glob("*/AWSLogs")]
     for base in sorted(bases):
         for account_dir in sorted([*base.glob(account), *base.glob(f"o-*/{account}")]):

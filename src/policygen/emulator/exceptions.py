@@ -162,10 +162,24 @@ class IncompleteSignatureException(AccessAnalyzerError):
 
 
 class InvalidSignatureException(AccessAnalyzerError):
-    """403: the signature is well formed but cannot be accepted (here: its scope names no valid Region)."""
+    """403: the signature is well formed but cannot be accepted (wrong secret, tampered request, bad scope)."""
 
     code = "InvalidSignatureException"
     status = 403
+
+
+class UnrecognizedClientException(AccessAnalyzerError):
+    """403: the access key is unknown (only when the world names secrets; Access Analyzer's Common Errors)."""
+
+    code = "UnrecognizedClientException"
+    status = 403
+
+
+class RequestExpired(AccessAnalyzerError):
+    """400: the request's date is more than 15 minutes from the service's clock (Common Errors)."""
+
+    code = "RequestExpired"
+    status = 400
 
 
 # --- The HTTP layer -------------------------------------------------------------------------------
@@ -202,4 +216,3 @@ class RequestEntityTooLargeException(AccessAnalyzerError):
 
     code = "RequestEntityTooLargeException"
     status = 413
-

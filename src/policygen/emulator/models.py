@@ -54,7 +54,7 @@ from __future__ import annotations
 import re
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -220,6 +220,9 @@ class PolicyGenerationBackend:
         self.limits = limits or Limits()
         self._partitions: dict[AccountRegion, RegionalBackend] = {}
         self._lock = threading.Lock()
+        #: Called with every job after each change (a start, a cancel): the state folder's writer.
+        self._save: Callable[[list[Job]], None] | None = None
+        self._save_lock = threading.Lock()
 
     def caller(self, access_key_id: str | None, region: str | None) -> AccountRegion:
         """The partition of a request signed with ``access_key_id`` for ``region``.
@@ -282,6 +285,35 @@ class PolicyGenerationBackend:
         with self._lock:
             self._partitions.clear()
 
+    def restore(self, jobs: Iterable[Job], save: Callable[[list[Job]], None] | None) -> None:
+        """Replace every job with ``jobs`` (a state folder's), and call ``save`` after each change from now on.
+
+        ``save`` gets every job the service still knows (started in the last seven days) and must
+        have written them before it returns: the request is answered after it. None stops saving.
+        """
+        with self._lock:
+            self._partitions.clear()
+            for job in jobs:
+                job.clock = self.clock
+                self._partitions.setdefault(job.where, RegionalBackend(self, job.where)).adopt(job)
+            self._save = save
+
+    def stop_saving(self) -> None:
+        """Keep the jobs in memory only from now on (the state folder is being released)."""
+        with self._save_lock:
+            self._save = None
+
+    def changed(self) -> None:
+        """A job was started or cancelled: hand every job to ``save`` (see :meth:`restore`), one call at a time."""
+        if self._save is None:
+            return
+        with self._save_lock:  # taken before any partition's lock, never inside one
+            since = self.clock() - LIST_WINDOW
+            with self._lock:
+                partitions = list(self._partitions.values())
+            jobs = [job for backend in partitions for job in backend.snapshot() if job.started_on >= since]
+            self._save(sorted(jobs, key=lambda job: job.started_on))
+
 
 class RegionalBackend:
     """The service's state for one account in one Region: its jobs, tokens, quotas and history.
@@ -308,6 +340,18 @@ class RegionalBackend:
         override = self.service.daily_quota
         return override if override is not None else daily_quota_of(self.where.region)
 
+    def adopt(self, job: Job) -> None:
+        """Know ``job`` as it was recorded (restored from a state folder), its client token included."""
+        with self._lock:
+            self._jobs[job.job_id] = job
+            if job.client_token is not None:
+                self._by_token[job.client_token] = job
+
+    def snapshot(self) -> list[Job]:
+        """This partition's jobs as they are, without settling them (for the state folder)."""
+        with self._lock:
+            return list(self._jobs.values())
+
     def jobs(self) -> list[Job]:
         """Every job of this account and Region, oldest first (those older than the list window included)."""
         with self._lock:
@@ -324,7 +368,7 @@ class RegionalBackend:
             if token is not None and token in self._by_token:
                 earlier = self._by_token[token]
                 if earlier.parameters == comparable:
-                    return earlier
+                    return earlier  # nothing changed, nothing to save
                 raise ConflictException(
                     "The client token was already used with different request parameters. A client "
                     "token must map to the same parameters for every request; to start a different "
@@ -349,7 +393,8 @@ class RegionalBackend:
             self._jobs[job.job_id] = job
             if token is not None:
                 self._by_token[token] = job
-            return job
+        self.service.changed()
+        return job
 
     def get_job(self, job_id: str) -> Job:
         """The job with this id, or the ValidationException the service answers.
@@ -374,9 +419,12 @@ class RegionalBackend:
         """Cancel the job if it is still in progress; a job that has ended stays as it is."""
         with self._lock:
             job = self.get_job(job_id)
-            if job.status == "IN_PROGRESS":
+            canceled = job.status == "IN_PROGRESS"
+            if canceled:
                 job.canceled_on = self.clock()
-            return job
+        if canceled:
+            self.service.changed()
+        return job
 
     def list_policy_generations(
         self, principal_arn: str | None = None, max_results: int | None = None, next_token: str | None = None

@@ -37,6 +37,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from policygen.emulator.exceptions import ValidationException
+from policygen.errors import PolicyLimitError
 from policygen.policy import (
     Access,
     PolicyDocument,
@@ -46,6 +47,7 @@ from policygen.policy import (
     parse_policy,
     validate_policy,
 )
+from policygen.policy.reading import load_json
 
 #: Findings per ValidatePolicy page when the request sets no ``maxResults``.
 DEFAULT_PAGE_SIZE = 100
@@ -66,6 +68,7 @@ def validate_policy_handler(params: dict[str, Any], request: dict[str, Any]) -> 
             "Member must have value greater than or equal to 1",
             fields=[("maxResults", "Member must have value greater than or equal to 1")],
         )
+    _check_readable(document, "policyDocument")
     findings = validate_policy(
         document, policy_type=policy_type, resource_type=params.get("validatePolicyResourceType")
     )
@@ -109,8 +112,27 @@ HANDLERS: Mapping[str, CheckHandler] = {
 OPERATIONS = frozenset(HANDLERS)
 
 
+def _check_readable(text: str, member: str) -> None:
+    """A ValidationException naming ``member`` when its policy is past what policygen reads (never a 500).
+
+    Nothing in the model or the documentation says how AWS answers a policy nested 10,000 levels
+    deep or holding ``1e999999``; a ``ValidationException`` (400, the model's error for input the
+    service cannot accept) is the shape every SDK parses. A plain JSON syntax error is not refused
+    here: ValidatePolicy reports it as a finding, as AWS does.
+    """
+    try:
+        load_json(text, member)
+    except json.JSONDecodeError:
+        return
+    except PolicyLimitError as exc:
+        raise ValidationException(
+            f"Invalid {member}: {exc}", fields=[(member, "The policy document cannot be read.")]
+        ) from exc
+
+
 def _readable(params: Mapping[str, Any], member: str, policy_type: str) -> PolicyDocument:
     """The policy document in ``member``, parsed; a ValidationException naming the member when it has errors."""
+    _check_readable(params[member], member)
     try:
         return parse_policy(params[member], name=member, policy_type=policy_type).require_valid()
     except PolicyDocumentError as exc:

@@ -21,8 +21,15 @@ from policygen.emulator.exceptions import (
 )
 from policygen.emulator.models import AccountRegion, Job, PolicyGenerationBackend, RegionalBackend
 from policygen.emulator.policy_checks import HANDLERS as POLICY_CHECK_HANDLERS
+from policygen.emulator.signing import verify as verify_signature
 from policygen.emulator.urls import resolve
-from policygen.emulator.validation import format_timestamp, parse_input, service_model, validate_input
+from policygen.emulator.validation import (
+    body_document,
+    format_timestamp,
+    parse_input,
+    service_model,
+    validate_input,
+)
 
 # The SigV4 header shape; any credentials are accepted, but the header must be well formed. Its
 # credential scope names the Region the request is for (the service's state is regional).
@@ -55,6 +62,8 @@ class Request:
     query: dict[str, list[str]]
     headers: Mapping[str, str]
     body: bytes = b""
+    #: The query string as it arrived, still percent-encoded (a signature covers it as sent).
+    raw_query: str = ""
 
 
 @dataclass
@@ -91,7 +100,8 @@ def protocol_error_response(status: int, code: str, message: str) -> Response:
 def check_signature(headers: Mapping[str, str], query: Mapping[str, list[str]]) -> Credential:
     """Require a SigV4 ``Authorization`` header (or a presigned query); return its access key id and Region.
 
-    Any credentials are accepted: the signature is not verified, only its presence and shape.
+    The signature is not verified here, only its presence and shape; :mod:`policygen.emulator.signing`
+    verifies it when the world names secrets.
     """
     authorization = headers.get("authorization")
     if authorization is None:
@@ -217,13 +227,24 @@ class PolicyGenerationResponses:
         """Answer one request: authenticate, route, read and validate input, call, serialise."""
         try:
             credential = check_signature(request.headers, request.query)
+            world = self.backend.world
+            if world.checks_signatures:
+                verify_signature(
+                    request.method,
+                    request.path,
+                    request.raw_query,
+                    request.headers,
+                    request.body,
+                    secrets=world.secret_access_keys,
+                    now=self.backend.clock(),
+                )
             caller = self.backend.caller(credential.access_key_id, credential.region)
             operation, labels = resolve(request.method, request.path)
             self.backend.authorize(credential.access_key_id, operation)
             model = service_model().operation_model(operation)
             params = parse_input(model, labels, request.query, request.body)
             validate_input(model, params)
-            body = json.loads(request.body) if request.body.strip() else {}
+            body = body_document(request.body)
             token = _CALLER.set(caller)
             try:
                 response = _json(200, self.handler(operation)(params, body))

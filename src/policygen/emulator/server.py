@@ -54,6 +54,7 @@ from policygen.emulator.responses import (
     error_response,
     protocol_error_response,
 )
+from policygen.emulator.state import StateFolder, job_record, read_jobs
 from policygen.emulator.urls import operation_of
 from policygen.emulator.world import World
 
@@ -82,9 +83,7 @@ def is_loopback(host: str) -> bool:
     return address.is_loopback
 
 
-def _check_options(
-    host: str, port: int, allow_remote: bool, socket_timeout: float | None, max_body_bytes: int
-) -> None:
+def _check_options(host: str, port: int, allow_remote: bool, socket_timeout: float | None, max_body_bytes: int) -> None:
     """Raise ValueError, with the fix, for the options :class:`Emulator` cannot serve safely with."""
     if not host:
         raise ValueError(
@@ -179,6 +178,7 @@ class _Handler(BaseHTTPRequestHandler):
             query=parse_qs(url.query, keep_blank_values=True),
             headers={name.lower(): value for name, value in self.headers.items()},
             body=body,
+            raw_query=url.query,
         )
         self._request = request
         self._operation = operation_of(request.method, request.path)
@@ -386,6 +386,15 @@ class Emulator:
         max_body_bytes: Largest request body read; larger ones are answered 413 unread.
         request_log: A stream to write one line per request to (``--log-requests``: stderr);
             default: none. Requests are counted either way, in :attr:`requests`.
+        state_dir: A folder to keep the jobs in (``--state-dir``), so that they survive a restart:
+            :meth:`start` reads them back (and locks the folder against other endpoints, raising
+            :class:`~policygen.errors.StateFolderLockedError`), every start or cancel writes them
+            before it is answered, :meth:`stop` releases the folder. Default: none, jobs live in
+            memory only. See :mod:`policygen.emulator.state`.
+
+    :meth:`restart` stops the endpoint and starts it again on the same port, reading its jobs back
+    from ``state_dir``: a client polling meanwhile sees connections refused for a moment, which
+    botocore's retries ride out.
 
     The service's state is partitioned by account and Region (see :mod:`policygen.emulator.models`):
     ``emu.backend.jobs()`` lists every partition's jobs, ``emu.backend.jobs(region="eu-west-1")``
@@ -409,8 +418,11 @@ class Emulator:
         socket_timeout: float | None = DEFAULT_SOCKET_TIMEOUT,
         max_body_bytes: int = MAX_BODY_BYTES,
         request_log: TextIO | None = None,
+        state_dir: Path | str | None = None,
     ) -> None:
         _check_options(host, port, allow_remote, socket_timeout, max_body_bytes)
+        self.state_dir = Path(state_dir) if state_dir is not None else None
+        self._state: StateFolder | None = None
         self.host = host
         self.port = port
         self.socket_timeout = socket_timeout
@@ -444,7 +456,43 @@ class Emulator:
         """
         if self._server is not None:
             raise RuntimeError("The emulator is already running; call stop() before starting it again.")
-        self._server = _Server(
+        if self.state_dir is not None:
+            self._open_state(self.state_dir)
+        try:
+            self._server = self._bind()
+        except BaseException:
+            self._close_state()
+            raise
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._serve, name=f"emulator:{self.port}", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        return self
+
+    def restart(self) -> Emulator:
+        """Stop, then start again on the same port, with the jobs of ``state_dir`` (none without one)."""
+        self.stop()
+        return self.start()
+
+    def _open_state(self, path: Path) -> None:
+        """Lock the state folder and load its jobs into the backend, which saves every change there."""
+        state = StateFolder(path)
+        try:
+            jobs = read_jobs(state, self.backend.clock)
+        except BaseException:
+            state.close()
+            raise
+        self._state = state
+        self.backend.restore(jobs, lambda all_jobs: state.save([job_record(job) for job in all_jobs]))
+
+    def _close_state(self) -> None:
+        if self._state is not None:
+            self.backend.stop_saving()
+            self._state.close()
+            self._state = None
+
+    def _bind(self) -> _Server:
+        return _Server(
             (self.host, self.port),
             PolicyGenerationResponses(self.backend),
             self.faults,
@@ -452,11 +500,6 @@ class Emulator:
             socket_timeout=self.socket_timeout,
             max_body_bytes=self.max_body_bytes,
         )
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._serve, name=f"emulator:{self.port}", daemon=True)
-        self._thread.start()
-        self._ready.wait()
-        return self
 
     def _serve(self) -> None:
         assert self._server is not None
@@ -479,6 +522,7 @@ class Emulator:
         self._server = None
         self._thread = None
         self._ready.clear()
+        self._close_state()
 
     def __enter__(self) -> Emulator:
         return self.start()

@@ -25,6 +25,8 @@ import botocore.loaders
 import botocore.model
 
 from policygen.emulator.exceptions import ValidationException
+from policygen.errors import PolicyLimitError
+from policygen.policy.reading import load_json
 
 SERVICE_NAME = "accessanalyzer"
 API_VERSION = "2019-11-01"
@@ -120,14 +122,7 @@ def parse_input(
     shape = operation.input_shape
     if shape is None:
         return {}
-    document: Any = {}
-    if body.strip():
-        try:
-            document = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise _cannot_parse("", "The request body is not valid JSON.") from exc
-        if not isinstance(document, dict):
-            raise _cannot_parse("", "The request body must be a JSON object.")
+    document = body_document(body)
     params: dict[str, Any] = {}
     for name, member in shape.members.items():
         location = member.serialization.get("location")
@@ -141,6 +136,32 @@ def parse_input(
         elif location is None and name in document:
             params[name] = _convert(member, document[name], name)
     return params
+
+
+def body_document(body: bytes) -> dict[str, Any]:
+    """The JSON object of a request body (``{}`` when empty), read in bounded time and memory.
+
+    Read as policies are (:func:`policygen.policy.reading.load_json`): a body nested thousands of
+    levels deep, or holding a number that cannot be read, is a ``ValidationException`` like any body
+    that cannot be parsed, never a ``RecursionError`` answered 500.
+    """
+    if not body.strip():
+        return {}
+    try:
+        document = load_json(body.decode("utf-8"), "(request body)")
+    except UnicodeDecodeError as exc:
+        raise _cannot_parse("", "The request body is not UTF-8 text, so it is not valid JSON.") from exc
+    except json.JSONDecodeError as exc:
+        raise _cannot_parse("", "The request body is not valid JSON.") from exc
+    except PolicyLimitError as exc:
+        detail = {
+            "depth": "The request body nests arrays and objects too deep to be read.",
+            "number": "The request body holds a number too long or too large to be read.",
+        }.get(exc.limit, "The request body is too large to be read.")
+        raise _cannot_parse("", detail) from exc
+    if not isinstance(document, dict):
+        raise _cannot_parse("", "The request body must be a JSON object.")
+    return document
 
 
 def _render(value: Any) -> str:

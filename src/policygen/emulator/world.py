@@ -23,7 +23,7 @@ JobErrorCode = Literal[
 #: credentials, so an unknown key is not refused). moto and AWS's documentation use the same id.
 DEFAULT_ACCOUNT = "123456789012"
 #: The keys of a world file (``World.from_file``).
-WORLD_KEYS = ("accessRoles", "trails", "deniedAccessKeys", "accounts")
+WORLD_KEYS = ("accessRoles", "trails", "deniedAccessKeys", "accounts", "secretAccessKeys")
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 #: An access key id: IAM's are 16 to 128 word characters (AKIA..., ASIA...); shorter fake ones such as
 #: AKIDEXAMPLE, which SDK examples use, are accepted too.
@@ -51,13 +51,16 @@ class World:
     Requests signed with one of ``denied_access_keys`` are refused (a caller without permissions).
     ``accounts`` maps access key ids to the 12-digit account they belong to: a request's jobs,
     quotas and history are that account's (in the Region of the request's signature); a key it does
-    not map belongs to :data:`DEFAULT_ACCOUNT`.
+    not map belongs to :data:`DEFAULT_ACCOUNT`. ``secret_access_keys`` maps access key ids to their
+    secrets: when it names any, every request's SigV4 signature is verified and other keys are
+    refused (:mod:`policygen.emulator.signing`); when empty, any signature is accepted.
     """
 
     access_roles: frozenset[str] | None = None
     trails: frozenset[str] | None = None
     denied_access_keys: frozenset[str] = frozenset()
     accounts: Mapping[str, str] = field(default_factory=_no_accounts, hash=False)
+    secret_access_keys: Mapping[str, str] = field(default_factory=_no_accounts, hash=False, repr=False)
 
     def __post_init__(self) -> None:
         # Checked here, not only in from_document: World(...) from Python is the other way in. A
@@ -65,6 +68,9 @@ class World:
         accounts = dict(self.accounts)
         _check_accounts(accounts)
         object.__setattr__(self, "accounts", MappingProxyType(accounts))
+        secrets = dict(self.secret_access_keys)
+        _check_secrets(secrets)
+        object.__setattr__(self, "secret_access_keys", MappingProxyType(secrets))
 
     @classmethod
     def from_file(cls, path: Path) -> World:
@@ -99,7 +105,18 @@ class World:
                 "accounts must be an object of access key ids to 12-digit account ids, such as "
                 f'{{"AKIAIOSFODNN7EXAMPLE": "111122223333"}}; got {_json_type(accounts)}.'
             )
-        return cls(roles, trails, denied or frozenset(), accounts or {})
+        secrets = document.get("secretAccessKeys")
+        if secrets is not None and not isinstance(secrets, dict):
+            raise ValueError(
+                "secretAccessKeys must be an object of access key ids to their secret access keys, such as "
+                f'{{"AKIAIOSFODNN7EXAMPLE": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}}; got {_json_type(secrets)}.'
+            )
+        return cls(roles, trails, denied or frozenset(), accounts or {}, secrets or {})
+
+    @property
+    def checks_signatures(self) -> bool:
+        """Whether requests' signatures are verified: the world names at least one secret."""
+        return bool(self.secret_access_keys)
 
     def account_of(self, access_key_id: str | None) -> str:
         """The account an access key belongs to: the world's mapping, else :data:`DEFAULT_ACCOUNT`."""
@@ -137,6 +154,18 @@ def _check_accounts(accounts: dict[Any, Any]) -> None:
             raise ValueError(
                 f'accounts[{shown}] must be a 12-digit account id as a string, such as "111122223333"; got {value}.'
             )
+
+
+def _check_secrets(secrets: dict[Any, Any]) -> None:
+    """ValueError, naming the key (never the secret), unless it maps access key ids to non-empty strings."""
+    for key, secret in secrets.items():
+        shown = repr(key[:40]) if isinstance(key, str) else _json_type(key)
+        if not isinstance(key, str) or not _ACCESS_KEY_ID.fullmatch(key):
+            raise ValueError(
+                f"secretAccessKeys: the key {shown} is not an access key id (such as AKIAIOSFODNN7EXAMPLE)."
+            )
+        if not isinstance(secret, str) or not secret:
+            raise ValueError(f"secretAccessKeys[{shown}] must be the secret access key, a non-empty string.")
 
 
 def _json_type(value: Any) -> str:

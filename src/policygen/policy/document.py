@@ -32,6 +32,8 @@ from policygen.policy.grammar import SERVICE_CONTROL_POLICY as SERVICE_CONTROL_P
 from policygen.policy.grammar import Entry as Entry  # noqa: PLC0414
 from policygen.policy.grammar import Statement as Statement  # noqa: PLC0414
 from policygen.policy.location import Location, Pointer, SourceMap, Span, position_at
+from policygen.policy.reading import POLICY_FILE, load_json
+from policygen.spec.reading import read_text
 
 # The grammar (its elements, Statement and Entry, and its checks) is policygen.policy.grammar; the
 # names above are re-exported because the rest of policygen.policy and the tests import them from here.
@@ -80,13 +82,14 @@ def parse_policy(
     the checks that depend on it: an identity policy needs ``Resource`` and must not have
     ``Principal``; a resource policy needs ``Principal``, and ``Resource`` too unless ``resource_type``
     (ValidatePolicy's ``validatePolicyResourceType``) says it is a role's trust policy. Raises
-    :class:`PolicyDocumentError` for a JSON syntax error; every other problem is in the document's
-    ``problems``.
+    :class:`PolicyDocumentError` for a JSON syntax error, and :class:`~policygen.errors.PolicyLimitError`
+    for a document too large, too deep or with a number past reading (:mod:`policygen.policy.reading`);
+    every other problem is in the document's ``problems``.
     """
     if policy_type not in POLICY_TYPES:
         raise ValueError(f"The policy type {policy_type!r} is not one of {', '.join(POLICY_TYPES)}.")
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = load_json(text, name, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise document_error(name, [_syntax_finding(text, exc.pos, exc.msg)]) from exc
     except _InvalidConstantError as exc:
@@ -98,13 +101,17 @@ def parse_policy(
 
 
 def read_policy(path: str | Path, *, policy_type: str = IDENTITY_POLICY) -> PolicyDocument:
-    """Parse the policy document in a file (UTF-8); a file that cannot be read raises :class:`PolicyDocumentError`."""
+    """Parse the policy document in a file (UTF-8); a file that cannot be read raises :class:`PolicyDocumentError`.
+
+    Only a regular file of at most 1 MiB of UTF-8 without NUL bytes is read (not a pipe or a device,
+    which could wait or stream forever): :func:`policygen.spec.reading.read_text`.
+    """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        message = f"The policy file {path} could not be read: {exc}. Check the path, and that the file is UTF-8 JSON."
-        raise document_error(str(path), (), message=message) from exc
+    text, problem = read_text(path, POLICY_FILE)
+    if text is None:
+        reason = problem.message if problem is not None else "it cannot be read."
+        message = f"The policy file {path} could not be read: {reason}"
+        raise document_error(str(path), (), message=message)
     return parse_policy(text, name=str(path), policy_type=policy_type)
 
 

@@ -34,6 +34,19 @@ from policygen.spec.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, MAX_TEXT
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 
 
+@dataclass(frozen=True)
+class FileKind:
+    """What a file read by :func:`read_text` should be, for its messages (policy files are read alike)."""
+
+    noun: str  # "spec file"
+    content: str  # "a YAML or JSON spec"
+    names: str  # " (*.yaml, *.yml, *.json)"
+    typical: str  # "a spec is a few kilobytes"
+
+
+SPEC_FILE = FileKind("spec file", "a YAML or JSON spec", " (*.yaml, *.yml, *.json)", "a spec is a few kilobytes")
+
+
 def folder_files(folder: Path) -> list[Path]:
     """The spec files of one folder, sorted by name (raises OSError when it cannot be listed)."""
     with os.scandir(folder) as entries:
@@ -48,8 +61,11 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def read_text(path: Path) -> tuple[str | None, Problem | None]:
+def read_text(path: Path, kind: FileKind = SPEC_FILE) -> tuple[str | None, Problem | None]:
     """The text of a regular file of at most :data:`MAX_FILE_BYTES` bytes of UTF-8, or why not.
+
+    ``kind`` words the messages (a spec file by default; ``policygen check`` and ``diff`` read policy
+    files with the same bounds).
 
     The path is checked before it is opened: a named pipe would make ``open`` or ``read`` wait
     forever for a writer, and a device such as ``/dev/zero`` never ends. It is opened without
@@ -66,27 +82,27 @@ def read_text(path: Path) -> tuple[str | None, Problem | None]:
     except OSError as exc:
         return refused(unreadable(path, exc))
     if not stat.S_ISREG(info.st_mode):
-        return refused(_not_a_file(info.st_mode))
+        return refused(_not_a_file(info.st_mode, kind))
     if info.st_size > MAX_FILE_BYTES:
-        return refused(_too_large(f"{info.st_size:,} bytes"))
+        return refused(_too_large(f"{info.st_size:,} bytes", kind))
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags)
         with os.fdopen(fd, "rb") as stream:
             info = os.fstat(stream.fileno())
             if not stat.S_ISREG(info.st_mode):
-                return refused(_not_a_file(info.st_mode))
+                return refused(_not_a_file(info.st_mode, kind))
             data = stream.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         return refused(unreadable(path, exc))
     if len(data) > MAX_FILE_BYTES:
-        return refused(_too_large(f"more than {MAX_FILE_BYTES:,} bytes"))
+        return refused(_too_large(f"more than {MAX_FILE_BYTES:,} bytes", kind))
     nul = data.find(b"\0")
     if nul >= 0:
         line, col = position(data.decode("utf-8", "replace"), len(data[:nul].decode("utf-8", "replace")))
         message = (
-            "the file holds a NUL byte: it is binary data (or UTF-16 text), not a YAML or JSON spec; "
-            "give a spec file saved as UTF-8 text."
+            f"the file holds a NUL byte: it is binary data (or UTF-16 text), not {kind.content}; "
+            f"give a {kind.noun} saved as UTF-8 text."
         )
         return refused(message, line, col)
     try:
@@ -110,24 +126,24 @@ def unreadable(path: Path, exc: OSError) -> str:
     return f"cannot read {'the folder' if path.is_dir() else 'the file'}: {exc.strerror or exc}."
 
 
-def _not_a_file(mode: int) -> str:
+def _not_a_file(mode: int, kind: FileKind) -> str:
     kinds = (
         (stat.S_ISFIFO, "a named pipe (FIFO)"),
         (stat.S_ISCHR, "a character device"),
         (stat.S_ISBLK, "a block device"),
         (stat.S_ISSOCK, "a socket"),
     )
-    kind = next((name for test, name in kinds if test(mode)), "not a regular file")
+    found = next((name for test, name in kinds if test(mode)), "not a regular file")
     return (
-        f"the path is {kind}, not a regular file; it is not read, because reading it could wait forever "
-        "or never end. Give the path of a spec file (*.yaml, *.yml, *.json)."
+        f"the path is {found}, not a regular file; it is not read, because reading it could wait forever "
+        f"or never end. Give the path of a {kind.noun}{kind.names}."
     )
 
 
-def _too_large(size: str) -> str:
+def _too_large(size: str, kind: FileKind) -> str:
     return (
-        f"the file is {size}, larger than the {MAX_FILE_BYTES:,} bytes (1 MiB) a spec file may have; "
-        "a spec is a few kilobytes. Check that this is the right file, or split it into smaller files."
+        f"the file is {size}, larger than the {MAX_FILE_BYTES:,} bytes (1 MiB) a {kind.noun} may have; "
+        f"{kind.typical}. Check that this is the right file, or split it into smaller files."
     )
 
 
