@@ -20,7 +20,9 @@
     │   └── WaitTimeoutError          a job did not finish within the time allowed
     │       └── QueueTimeoutError         a start waited longer than queue_timeout for its turn
     ├── StopRequestedError     Terraform asked the provider to stop (Ctrl-C) during a wait
-    └── ProviderInstallError   the Terraform provider launcher could not be written
+    ├── ProviderInstallError   the Terraform provider launcher could not be written
+    └── ProviderPackageError   the self-contained provider package, its mirrors or lock entry could
+                               not be built or read
 
 Errors raised by lower libraries (botocore, ruamel.yaml, jsonschema) are translated into these in
 exactly one place each: ``policygen.service`` for botocore, ``policygen.spec.load`` for YAML and
@@ -212,3 +214,7 @@ class StopRequestedError(PolicygenError):
 
 class ProviderInstallError(PolicygenError):
     """The provider launcher could not be written where Terraform looks for it."""
+
+
+class ProviderPackageError(PolicygenError):
+    """The self-contained provider package (``policygen package``), a mirror or a lock entry could not be made."""
