@@ -11,19 +11,21 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from policygen._names import PROVIDER_PACKAGE_ENV
 from policygen.distribution.freeze import EXECUTABLE
 from policygen.distribution.hashes import folder_hash
 from policygen.distribution.release import MIRROR_DIR, SUMS_NAME, ZIP_NAME, Package
 from policygen.emulator import Emulator
 from policygen.emulator.samplelogs import write_sample_logs
 from policygen.sandbox import sandbox_env
-from tests.conftest import ROOT, requires_terraform
+from tests.conftest import ROOT, requires_terraform, run
 from tests.e2e.package_root import build_root, can_chroot, chrooted, https_server, interpreters, self_signed_certificate
 
 pytestmark = [pytest.mark.e2e, requires_terraform]
@@ -196,3 +198,32 @@ def test_network_mirror_over_https_without_python(
         root.write_lock(second, lock)
         root.tf(second, "init", "-input=false", "-no-color")
         assert root.lock(second) == lock
+
+
+@requires_root
+def test_stack_synthesized_for_the_package_applies_without_python(
+    tmp_path: Path, provider_package: Package, endpoint: Emulator
+) -> None:
+    """A cdktf stack synthesized for the package (POLICYGEN_PROVIDER_PACKAGE) applies with terraform and it alone."""
+    env = sandbox_env(tmp_path / "home", endpoint.url)
+    stacks = {}
+    for name, extra in (("launcher", {}), ("package", {PROVIDER_PACKAGE_ENV: str(provider_package.out)})):
+        outdir = tmp_path / name / "cdktf.out"
+        outdir.parent.mkdir()
+        run([sys.executable, str(ROOT / "main.py")], tmp_path, {**env, "CDKTF_OUTDIR": str(outdir), **extra})
+        stacks[name] = outdir / "stacks" / "policygen"
+    synthesized = {name: (stack / "cdk.tf.json").read_text() for name, stack in stacks.items()}
+    assert synthesized["package"] == synthesized["launcher"]  # the stack's JSON differs in nothing
+    assert not (stacks["package"] / "terraform.d").exists()  # no launcher, no Python needed
+    assert provider_package.lock_entry() in (stacks["package"] / ".terraform.lock.hcl").read_text()
+
+    root = Root(tmp_path / "root", provider_package, endpoint)
+    shutil.copytree(stacks["package"], root.path / "ci" / "stack")
+    assert interpreters(root.path) == []
+    root.config(filesystem_config("/mirrors/filesystem-mirror-packed"))
+    lock = root.lock("/ci/stack")
+    root.tf("/ci/stack", "init", "-input=false", "-no-color")
+    assert root.lock("/ci/stack") == lock
+    root.tf("/ci/stack", "apply", "-auto-approve", "-input=false", "-no-color")
+    assert json.loads(root.tf("/ci/stack", "output", "-json"))
+    root.tf("/ci/stack", "destroy", "-auto-approve", "-input=false", "-no-color")

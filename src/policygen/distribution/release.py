@@ -102,6 +102,28 @@ def lock_entry(hashes: list[str]) -> str:
     )
 
 
+def package_lock_entry(out: Path, *, setting: str = "the package folder") -> str:
+    """The lock entry that ``policygen package --out OUT`` wrote into ``OUT/lock.hcl``.
+
+    ``setting`` names where ``out`` came from, for the error message (e.g. the environment variable).
+    """
+    lock = Path(out) / "lock.hcl"
+    try:
+        text = lock.read_text()
+    except OSError as exc:
+        raise ProviderPackageError(
+            f"{setting} is {out}, which holds no readable lock.hcl ({exc.strerror}); point it at the --out folder "
+            "of `policygen package` (e.g. dist/provider after `make package`)."
+        ) from exc
+    expected = f'provider "{PROVIDER_SOURCE}" {{\n  version     = "{PROVIDER_VERSION}"\n'
+    if not text.startswith(expected):
+        raise ProviderPackageError(
+            f"{lock} is not the lock entry of the policygen provider {PROVIDER_VERSION}; rebuild the package with "
+            f"`policygen package` of this policygen version, or point {setting} at the right folder."
+        )
+    return text
+
+
 def write_package(out: Path, *, sign_key: str | None = None, from_zip: Path | None = None) -> Package:
     """Build the provider (or take the release zip ``from_zip``) and write every layout under ``out``.
 
