@@ -17,6 +17,18 @@ TARGETS = (
         True,
     ),
     (
+        "package launch to handshake, ratio to the launcher's (side by side)",
+        lambda r: r["package"]["handshake_ratio"],
+        1.0,
+        True,
+    ),
+    (
+        "plan of 10 with the package, ratio to terraform_data's",
+        lambda r: r["package"]["plan_ratio"],
+        10.0,
+        True,
+    ),
+    (
         "one Region: scheduling efficiency, N x job / (wall - fixed)",
         lambda r: r["scheduling"]["one_region"]["efficiency"],
         0.95,
@@ -130,6 +142,21 @@ def markdown(results: dict[str, Any]) -> str:
     for name, tops in imports["importtime"].items():
         entries = ", ".join(f"`{e['module']}` {e['cumulative_ms']:.0f}" for e in tops["by_cumulative"][:5])
         out.append(f"- {name}: {entries}")
+    pkg = results["package"]
+    out += [
+        "",
+        "## The provider package (`policygen package`) next to the development launcher",
+        "",
+        f"Built in {pkg['build_seconds']:.0f} s; {pkg['zip_bytes'] / 1e6:.0f} MB zipped, "
+        f"{pkg['unpacked_bytes'] / 1e6:.0f} MB unpacked. Measured in turns:",
+        "",
+        "| what | package | launcher or terraform_data | ratio |",
+        "|---|---:|---:|---:|",
+        f"| launch to handshake | {_s(pkg['handshake']['package'])} | {_s(pkg['handshake']['launcher'])} "
+        f"| {pkg['handshake_ratio']:.2f} |",
+        f"| plan of {pkg['plan_size']} (no changes) | {_s(pkg['plan']['package'])} | {_s(pkg['plan']['baseline'])} "
+        f"| {pkg['plan_ratio']:.2f} |",
+    ]
     out += ["", "## Targets", "", "| target | measured | limit | met |", "|---|---:|---:|:---:|"]
     for label, read, limit, lower in TARGETS:
         value = read(results)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `python bench/run.py` from anywhere
 
-from bench import imports, report, scheduling, synth, terraform  # needs the path above
+from bench import imports, package, report, scheduling, synth, terraform  # needs the path above
 from bench.common import ROOT, log
 
 HERE = Path(__file__).resolve().parent
@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="policygen-bench-") as tmp:
         work = Path(tmp)
         results["imports"] = imports.measure(work / "imports", max(args.runs, 5))
+        results["package"] = package.measure(work / "package", max(args.runs, 9))
         results["synth"] = synth.measure(work / "synth", synth_sizes, args.runs)
         results["terraform"] = terraform.measure(work / "terraform", terraform_sizes, args.runs)
         results["scheduling"] = scheduling.measure(

@@ -103,9 +103,12 @@ def own_app(folder: Path, venv: Path, files: dict[str, str]) -> Path:
 def run_steps(steps: list[str], app: Path, endpoint: str, home: Path) -> subprocess.CompletedProcess[str]:
     """Run shell ``steps`` in ``app`` with bash, the walk-through's endpoint replaced by ``endpoint``.
 
-    The environment is the sandbox's without any AWS_* variable: the steps' exports must be enough.
+    The environment is the sandbox's without any AWS_* variable and without the switches that keep
+    Terraform and the CLIs offline: the steps' exports must be enough.
     """
-    env = {key: value for key, value in isolated_env(home).items() if not key.startswith("AWS_")}
+    # Without AWS_* and without what keeps Terraform and the CLIs offline: the steps must set those.
+    offline = ("CHECKPOINT_DISABLE", "DISABLE_VERSION_CHECK", "CDKTF_DISABLE_PLUGIN_CACHE_ENV")
+    env = {k: v for k, v in isolated_env(home).items() if not k.startswith("AWS_") and k not in offline}
     script = "\n".join(["set -euo pipefail", *steps]).replace(WALKTHROUGH_ENDPOINT, endpoint)
     return run(["bash", "-c", script], app, env)
 
@@ -167,6 +170,9 @@ def test_walkthrough_deploys_outputs_and_destroys(tmp_path: Path) -> None:
     assert re.search(rf"policy_generation_job_ids\s*=\s*{{\s*\"?app-role\"?\s*=\s*\"?{job_ids[0]}", result.stdout)
     assert "Destroy complete! Resources: 1 destroyed." in result.stdout
     assert "end-of-life" not in result.stdout + result.stderr
+    assert "checkpoint" not in (result.stdout + result.stderr).lower()  # no update check was tried
+    assert "ENOTFOUND" not in result.stdout + result.stderr
+    assert "Error" not in result.stdout + result.stderr
 
 
 def test_walkthrough_main_turns_a_spec_error_into_the_located_line(tmp_path: Path) -> None:

@@ -23,3 +23,6 @@ POLICY_CHECK_TYPE = f"{PROVIDER_TYPE}_policy_check"
 
 #: Set to 1 to stop the constructs from installing the provider launcher at synth.
 NO_INSTALL_ENV = "POLICYGEN_NO_INSTALL_PROVIDER"
+#: Set to the folder that `policygen package --out` wrote to make synth lock the self-contained package
+#: instead of installing the development launcher (README, "The provider package").
+PROVIDER_PACKAGE_ENV = "POLICYGEN_PROVIDER_PACKAGE"

@@ -23,6 +23,8 @@
     │       └── QueueTimeoutError         a start waited longer than queue_timeout for its turn
     ├── StopRequestedError     Terraform asked the provider to stop (Ctrl-C) during a wait
     ├── ProviderInstallError   the Terraform provider launcher could not be written
+    ├── ProviderPackageError   the self-contained provider package, its mirrors or lock entry could
+    │                          not be built or read
     └── StateFolderError       the embedded endpoint's --state-dir cannot be used (unreadable, not its own)
         └── StateFolderLockedError    another endpoint is using the folder
 
@@ -250,3 +252,7 @@ class StateFolderLockedError(StateFolderError):
     def __init__(self, message: str, *, path: str, pid: int | None) -> None:
         self.pid = pid
         super().__init__(message, path=path)
+
+
+class ProviderPackageError(PolicygenError):
+    """The self-contained provider package (``policygen package``), a mirror or a lock entry could not be made."""

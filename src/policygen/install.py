@@ -15,11 +15,12 @@ We put two files there:
   installed it. The checksum does not cover it, and Terraform ignores files there.
 
 The launcher runs, isolated from the working directory (``python -I``), the first of:
-``$POLICYGEN_PYTHON``; the interpreter named in ``python.path`` of the mirror the launcher really
-lives in (Terraform symlinks ``.terraform/providers/...``, and its plugin cache, to the mirror's
-package folder, so the launcher follows symlinks to find it); if Terraform copied the package
-instead, ``python.path`` of the same version in ``terraform.d/plugins`` of the working directory,
-then in ``~/.terraform.d/plugins``; ``python3`` on ``PATH``. When that Python is gone or has no
+``$POLICYGEN_PYTHON``; ``python.path`` of this version in ``terraform.d/plugins`` of Terraform's
+working directory (where synth puts it, so each cdktf/cdktn stack runs its own app's environment
+even when a plugin cache shared between apps links the package into another app's folder); the
+interpreter named in ``python.path`` of the mirror the launcher really lives in (Terraform symlinks
+``.terraform/providers/...`` to the mirror's package folder, so the launcher follows symlinks to
+find it); ``python.path`` in ``~/.terraform.d/plugins``; ``python3`` on ``PATH``. When that Python is gone or has no
 policygen of this version, it prints one line saying so and how to fix it, and exits 1.
 """
 
@@ -30,6 +31,7 @@ import hashlib
 import os
 import platform
 import re
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -75,12 +77,14 @@ _LAUNCHER = """\
 # These bytes are the same on every machine, so its lock-file checksum is too. The Python that
 # runs the provider is the first of (see "How Terraform finds the provider" in policygen's README):
 #   1. $POLICYGEN_PYTHON, when set;
-#   2. the one recorded in @RECORD@ in the version folder of the mirror this launcher lives in,
-#      found by following symlinks (Terraform links .terraform/providers/..., and its plugin
-#      cache, to the mirror's package folder);
-#   3. when Terraform copied the package instead, the one recorded for this version in
-#      terraform.d/plugins of the working directory (synth), then in ~/.terraform.d/plugins;
-#   4. python3 on PATH.
+#   2. the one recorded for this version in terraform.d/plugins of the working directory (synth
+#      puts it there): first, so that a plugin cache shared by two apps, which links the package
+#      into the first app's folder, never makes the second app run the first app's environment;
+#   3. the one recorded in @RECORD@ in the version folder of the mirror this launcher lives in,
+#      found by following symlinks (Terraform links .terraform/providers/... to the mirror's
+#      package folder);
+#   4. the one recorded for this version in ~/.terraform.d/plugins;
+#   5. python3 on PATH.
 # Python runs isolated (-I): nothing in Terraform's working directory, PYTHONPATH or the user's
 # site-packages is imported.
 
@@ -118,8 +122,8 @@ esac
 version_dir=$(cd -P "$here/.." 2>/dev/null && pwd -P)
 
 recorded=
-for candidate in ${version_dir:+"$version_dir/@RECORD@"} \\
-    "$PWD/terraform.d/plugins/$in_mirror/@RECORD@" \\
+for candidate in "$PWD/terraform.d/plugins/$in_mirror/@RECORD@" \\
+    ${version_dir:+"$version_dir/@RECORD@"} \\
     ${HOME:+"$HOME/.terraform.d/plugins/$in_mirror/@RECORD@"}; do
     if [ -f "$candidate" ]; then
         recorded=$candidate
@@ -221,6 +225,18 @@ def install_provider(mirror: str | Path, python: str | None = None) -> Path:
     return path
 
 
+def uninstall_provider(mirror: str | Path) -> None:
+    """Remove this version's launcher and record from the local mirror ``mirror``, if they are there.
+
+    Synth does this in a stack that uses the self-contained package instead, so that Terraform, which
+    prefers ``terraform.d/plugins`` of the working directory, cannot pick up a launcher left by an
+    earlier synth.
+    """
+    version_dir = Path(mirror) / _VERSION_DIR
+    if version_dir.is_dir():
+        shutil.rmtree(version_dir)
+
+
 def _write_if_changed(path: Path, text: str, mode: int, scratch: Path) -> None:
     """Atomically make ``path`` hold ``text`` with permissions ``mode``, unless it already does.
 
@@ -271,7 +287,6 @@ def lock_provider(workdir: Path, launcher: Path) -> Path:
     (``terraform providers lock`` consults the origin registry, and ``terraform.local`` is none), so
     we write what ``terraform init`` would: the version, the constraint and the package checksum.
     """
-    lock = workdir / ".terraform.lock.hcl"
     block = (
         f'provider "{PROVIDER_SOURCE}" {{\n'
         f'  version     = "{PROVIDER_VERSION}"\n'
@@ -281,6 +296,12 @@ def lock_provider(workdir: Path, launcher: Path) -> Path:
         f"  ]\n"
         f"}}\n"
     )
+    return write_lock_entry(workdir, block)
+
+
+def write_lock_entry(workdir: Path, block: str) -> Path:
+    """Make ``block`` the provider's entry in ``workdir/.terraform.lock.hcl``, keeping every other provider's."""
+    lock = workdir / ".terraform.lock.hcl"
     header = (
         '# This file is maintained automatically by "terraform init".\n'
         "# Manual edits may be lost in future updates.\n"
@@ -289,6 +310,7 @@ def lock_provider(workdir: Path, launcher: Path) -> Path:
         current = lock.read_text() if lock.is_file() else header
         updated = _LOCK_BLOCK.sub(lambda _: block, current) if _LOCK_BLOCK.search(current) else f"{current}\n{block}"
         if updated != current:
+            workdir.mkdir(parents=True, exist_ok=True)
             lock.write_text(updated)
     except OSError as exc:
         raise ProviderInstallError(f"Could not write the provider lock entry to {lock}: {exc.strerror}.") from exc

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from policygen.distribution.release import Package, write_package
 from policygen.emulator import Emulator
 from tests.e2e.test_lifecycle import Workdir
 
@@ -19,3 +20,9 @@ def workdir(tmp_path: Path) -> Callable[..., Workdir]:
         return Workdir(tmp_path / name, emulator)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def provider_package(tmp_path_factory: pytest.TempPathFactory) -> Package:
+    """The self-contained provider package, built once per session (`policygen package`, ~15-30 s)."""
+    return write_package(tmp_path_factory.mktemp("provider-package") / "dist")

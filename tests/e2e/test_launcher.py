@@ -1,4 +1,4 @@
-"""The provider launcher with the real terraform binary (issue 11, item 7: "One launcher, safe").
+"""The provider launcher with the real terraform binary (issue 11, item 7: "One launcher, safe"; issue 20, item 5).
 
 The launcher's bytes, and so its lock entry, are the same in every environment; it finds its Python
 through the ``python.path`` record outside the package folder, whether Terraform links or copies
@@ -171,3 +171,27 @@ def test_synth_and_install_provider_write_the_same_package(tmp_path: Path, emula
     )
     assert package_hash(synthesized) == package_hash(installed)
     assert f'"{package_hash(installed)}"' in (stack / ".terraform.lock.hcl").read_text()
+
+
+def test_shared_plugin_cache_never_runs_another_apps_environment(tmp_path: Path, emulator: Emulator) -> None:
+    """Two apps, the cdktf/cdktn CLIs' default shared cache: the second runs its own venv, the first's gone."""
+    home = tmp_path / "home"
+    env = isolated_env(home, emulator.url)
+    env["TF_PLUGIN_CACHE_DIR"] = str(home / ".terraform.d" / "plugin-cache")  # what the CLIs set by default
+    (home / ".terraform.d" / "plugin-cache").mkdir(parents=True)
+    stacks = {}
+    for app in ("first", "second"):
+        python = make_venv(tmp_path / f"venv-{app}")
+        specs = tmp_path / app / "specs"
+        shutil.copytree(ROOT / "specs", specs)
+        outdir = tmp_path / app / "cdktf.out"
+        synth_env = {**env, "POLICYGEN_SPECS": str(specs), "CDKTF_OUTDIR": str(outdir)}
+        run([str(python), str(ROOT / "main.py")], tmp_path / app, synth_env)
+        stacks[app] = outdir / "stacks" / "policygen"
+        tf(stacks[app], env, "init")
+    cached = home / ".terraform.d" / "plugin-cache" / VERSION_DIR / "linux_amd64"
+    assert cached.resolve().is_relative_to(tmp_path / "first")  # the cache points into the first app
+    shutil.rmtree(tmp_path / "venv-first")
+
+    planned = tf(stacks["second"], env, "plan")
+    assert "is gone" not in planned.stdout + planned.stderr

@@ -9,7 +9,7 @@ from policygen.cli.arguments import _endpoint_url, _job_id, _seconds
 from policygen.cli.checks import _add_check_commands
 from policygen.cli.jobs import _add_list_and_cancel, _fetch, _status, _wait
 from policygen.cli.review import _review
-from policygen.cli.specs import _install_provider, _validate
+from policygen.cli.specs import _install_provider, _package, _validate
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,6 +50,32 @@ def _parser() -> argparse.ArgumentParser:
         help="root of a local or filesystem mirror (default: ~/.terraform.d/plugins, an implied mirror)",
     )
     install.set_defaults(handler=_install_provider)
+
+    package = sub.add_parser(
+        "package",
+        help="build the provider as a package that runs without Python, with its mirrors and lock entry",
+        description="Build the provider (linux_amd64, glibc) as a release zip that needs no Python, and write "
+        "SHA256SUMS, a filesystem mirror (unpacked and packed), a network mirror and the .terraform.lock.hcl "
+        "entry under --out; print the lock entry. See README, 'The provider package'.",
+    )
+    package.add_argument(
+        "--out",
+        type=Path,
+        default=Path("dist") / "provider",
+        help="folder to write into; must be empty or absent (default: dist/provider)",
+    )
+    package.add_argument(
+        "--sign",
+        metavar="KEY",
+        help="GPG key (id, fingerprint or e-mail) that signs SHA256SUMS into SHA256SUMS.sig (default: no signature)",
+    )
+    package.add_argument(
+        "--from-zip",
+        type=Path,
+        metavar="ZIP",
+        help="write the checksums, mirrors and lock entry for this release zip instead of building one",
+    )
+    package.set_defaults(handler=_package)
     _add_follow_commands(sub)
     return parser
 

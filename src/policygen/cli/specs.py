@@ -1,4 +1,4 @@
-"""``policygen validate`` (spec files or folders) and ``policygen install-provider``."""
+"""``policygen validate`` (spec files or folders), ``policygen install-provider`` and ``policygen package``."""
 
 from __future__ import annotations
 
@@ -49,4 +49,17 @@ def _install_provider(args: argparse.Namespace) -> int:
     from policygen.install import install_provider
 
     print(install_provider(args.dir))
+    return 0
+
+
+def _package(args: argparse.Namespace) -> int:
+    from policygen.distribution.release import write_package
+
+    package = write_package(args.out, sign_key=args.sign, from_zip=args.from_zip)
+    size = package.zip.stat().st_size / 1e6
+    unpacked = sum(p.stat().st_size for p in package.filesystem_mirror.rglob("*") if p.is_file()) / 1e6
+    print(f"# {package.zip} ({size:.0f} MB zipped, {unpacked:.0f} MB unpacked)", file=sys.stderr)
+    print(f"# mirrors: {package.filesystem_mirror}, {package.packed_mirror}, {package.network_mirror}", file=sys.stderr)
+    print(f"# the .terraform.lock.hcl entry (also in {package.lock_file}):", file=sys.stderr)
+    print(package.lock_entry(), end="")
     return 0

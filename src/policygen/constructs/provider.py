@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import os
 import weakref
+from pathlib import Path
 from typing import Any
 
-from policygen._names import NO_INSTALL_ENV, PROVIDER_SOURCE, PROVIDER_TYPE, PROVIDER_VERSION
+from policygen._names import (
+    NO_INSTALL_ENV,
+    PROVIDER_PACKAGE_ENV,
+    PROVIDER_SOURCE,
+    PROVIDER_TYPE,
+    PROVIDER_VERSION,
+)
 from policygen.constructs.bindings import Attr, AttributeSynthesis, ProviderBlock, ProviderReference
 from policygen.constructs.framework import Construct, Framework, FrameworkElement, framework_of
-from policygen.install import install_provider, lock_provider
+from policygen.install import install_provider, lock_provider, uninstall_provider, write_lock_entry
 
 #: Construct id of the provider that policygen adds to a stack when the user adds no default one.
 DEFAULT_PROVIDER_ID = "accessanalyzer"
@@ -141,7 +148,13 @@ def _remove_added_default(stack: Any) -> None:
 
 
 def _install_launcher(framework: Framework, stack: Any) -> None:
-    """Put the provider launcher, and its lock entry, in the stack's folder when the stack is synthesized.
+    """Make the stack's folder ready for ``terraform`` when the stack is synthesized.
+
+    By default that is the development launcher, installed into ``terraform.d/plugins`` of the
+    folder, and its lock entry. With ``POLICYGEN_PROVIDER_PACKAGE`` set to the folder that
+    ``policygen package`` wrote, it is the package's lock entry alone (and no launcher): Terraform
+    then installs the package from whichever mirror the machine that applies offers. The stack's
+    JSON is the same either way.
 
     Constructing writes no file: the writes are an aspect of the stack, run at synth, into the
     folder where `terraform` then runs (``<outdir>/stacks/<stack>``). Both writes are idempotent;
@@ -155,6 +168,14 @@ def _install_launcher(framework: Framework, stack: Any) -> None:
         if os.environ.get(NO_INSTALL_ENV) == "1":
             return
         workdir = framework.outdir(stack) / "stacks" / stack.node.id
-        lock_provider(workdir, install_provider(workdir / "terraform.d" / "plugins"))
+        package = os.environ.get(PROVIDER_PACKAGE_ENV)
+        if package:
+            from policygen.distribution.release import package_lock_entry
+
+            entry = package_lock_entry(Path(package), setting=PROVIDER_PACKAGE_ENV)
+            uninstall_provider(workdir / "terraform.d" / "plugins")
+            write_lock_entry(workdir, entry)
+        else:
+            lock_provider(workdir, install_provider(workdir / "terraform.d" / "plugins"))
 
     framework.at_synth(stack, install)
