@@ -314,11 +314,35 @@ def test_unknown_region_is_said_and_the_low_quota_regions_listed() -> None:
     assert review.generations[0].region is None
 
 
-def test_region_from_a_variable_is_not_known() -> None:
-    """A provider region set from a variable is reported as not known in the plan, naming the variable."""
+def test_region_from_a_variable_is_read_from_the_plans_variables() -> None:
+    """A provider region set from a root variable is the value the plan was made with, naming the variable."""
+    document = plan(*creates(1), region={"references": ["var.region"]})
+    document["variables"] = {"region": {"value": "eu-west-1"}}
+    review = review_plan(document)
+    assert review.generations[0].region == "eu-west-1"
+    assert review.generations[0].region_note == "from var.region"
+
+
+def test_region_from_an_expression_the_plan_cannot_evaluate_is_not_known() -> None:
+    """A region from a variable the plan holds no value of, or from an expression, is not known; it is named."""
     review = review_plan(plan(*creates(1), region={"references": ["var.region"]}))
     assert review.generations[0].region is None
     assert review.generations[0].region_note == "from var.region, not known in the plan"
+    document = plan(*creates(1), region={"references": ["local.regions", "var.index"]})
+    document["variables"] = {"index": {"value": "0"}}
+    assert review_plan(document).generations[0].region is None
+
+
+def test_a_job_cancelled_outside_terraform_is_a_warning_with_what_the_next_apply_does() -> None:
+    """A kept job CANCELED or FAILED outside Terraform is named: the next apply starts nothing; -replace starts one."""
+    document = plan(change("kept", ["no-op"], before=in_state(status="CANCELED"), after=in_state(status="CANCELED")))
+    review = review_plan(document)
+    (warning,) = review.warnings
+    assert warning.code == "ended_outside_terraform"
+    assert warning.address == f"{TYPE}.kept"
+    assert "job-old ended CANCELED outside Terraform" in warning.message
+    assert f"terraform apply -replace={TYPE}.kept" in warning.message
+    assert "CANCELED outside Terraform" in to_markdown(review)
 
 
 def test_region_option_fills_in_only_where_the_plan_has_none() -> None:
@@ -571,16 +595,18 @@ def test_review_of_a_real_plan_of_the_example_specs(
     assert text.startswith("### Access Analyzer policy generation: 2 to start\n")
     assert f"#### `{TYPE}.app_role` (create: starts a job)" in text
     assert f"- **Trail:** `{TRAIL}`: us-east-1, eu-west-1" in text
-    # The plan shows the window and token the apply sends (resolved at plan time, issue 11).
-    planned = {
-        c["address"]: c["change"]["after"] for c in json.loads((tmp_path / "plan.json").read_text())["resource_changes"]
+    # A relative window and a derived token are decided at apply, and review says by which rule (issue 19).
+    unknown = {
+        c["address"]: c["change"]["after_unknown"]
+        for c in json.loads((tmp_path / "plan.json").read_text())["resource_changes"]
     }
-    app_role = planned[f"{TYPE}.app_role"]
-    assert f"- **Window:** last 30 days: {app_role['start_time']} to the time of apply" in text
-    assert f"- **Client token:** `{app_role['client_token']}`" in text
+    assert unknown[f"{TYPE}.app_role"]["start_time"] is True
+    assert unknown[f"{TYPE}.app_role"]["client_token"] is True
+    assert "- **Window:** last 30 days, resolved at apply" in text
+    assert "- **Client token:** derived at apply from the request, its triggers and instance key" in text
     assert f"- **Principal:** `arn:aws:iam::{ACCOUNT}:user/ci-deployer`" in text
     assert f"- **Trail:** `{TRAIL}`: all Regions" in text
-    assert "- **Window:** last 7 days: " in text
+    assert "- **Window:** last 7 days, resolved at apply" in text
     # The stack's provider sets no Region (it comes from AWS_REGION at apply): one unknown Region.
     assert "the 2 jobs in an unknown Region (the plan does not name it; counted as one Region) run one after" in text
 

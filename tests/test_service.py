@@ -17,13 +17,16 @@ import pytest
 from policygen.emulator import Emulator
 from policygen.errors import (
     ClientTokenConflictError,
+    EndpointUnreachableError,
     JobNotFoundError,
     QueueTimeoutError,
     QuotaExceededError,
     ServiceError,
+    StopRequestedError,
     WaitTimeoutError,
 )
 from policygen.service import AccessAnalyzer, ClientSettings, Polling
+from tests.emulator.helpers import FakeClock
 
 #: The instant every fake clock starts at.
 T0 = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
@@ -313,3 +316,58 @@ def test_bad_settings_from_the_environment_and_config_files_are_sentences(
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(ServiceError, match="Check `region` and `endpoint_url` in your AWS config file"):
         AccessAnalyzer(ClientSettings(region="us-east-1")).client  # noqa: B018
+
+
+class _Flaky(AccessAnalyzer):
+    """GetGeneratedPolicy answers from a script: an error to raise, or a status."""
+
+    def __init__(self, answers: list[object]) -> None:
+        super().__init__(ClientSettings(region="us-east-1"))
+        self.answers = answers
+
+    def get(self, job_id: str, *, placeholders: bool = False, service_level: bool = False) -> dict[str, Any]:
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return {"jobDetails": {"jobId": job_id, "status": answer}}
+
+
+def test_a_wait_rides_out_an_endpoint_it_cannot_reach() -> None:
+    """Refused connections and 5xx answers (after botocore's retries) mid-wait are a passing outage."""
+    clock = FakeClock()
+    service = _Flaky(
+        [
+            "IN_PROGRESS",
+            EndpointUnreachableError("GetGeneratedPolicy could not reach the endpoint"),
+            ServiceError("GetGeneratedPolicy failed: oops", code="InternalServerException"),
+            "SUCCEEDED",
+        ]
+    )
+    details = service.wait("j", timeout=60, sleep=clock.sleep, clock=clock.monotonic)
+    assert details["status"] == "SUCCEEDED"
+    assert service.answers == []
+
+
+def test_an_outage_longer_than_the_wait_raises_its_error() -> None:
+    """An endpoint that stays away is no job that never ends: the last error is raised once the time is up."""
+    clock = FakeClock()
+    service = _Flaky([EndpointUnreachableError("unreachable")] * 1000)
+    with pytest.raises(EndpointUnreachableError):
+        service.wait("j", timeout=10, sleep=clock.sleep, clock=clock.monotonic)
+
+
+def test_a_refusal_is_not_an_outage() -> None:
+    """A ValidationException (or any refusal) ends the wait at once."""
+    clock = FakeClock()
+    service = _Flaky([ServiceError("refused", code="AccessDeniedException"), "SUCCEEDED"])
+    with pytest.raises(ServiceError, match="refused"):
+        service.wait("j", timeout=60, sleep=clock.sleep, clock=clock.monotonic)
+
+
+def test_an_interrupt_ends_a_wait_at_once() -> None:
+    """StopProvider's event ends a wait between polls with StopRequestedError, without sleeping on."""
+    service = _Flaky(["IN_PROGRESS"] * 10)
+    service.interrupt.set()
+    with pytest.raises(StopRequestedError):
+        service.wait("j", timeout=3600)
+    assert len(service.answers) == 9  # one poll, then the interrupted pause

@@ -165,13 +165,10 @@ class AccessAnalyzer:
                 ),
             )
         except botocore.exceptions.ProfileNotFound as exc:
-            named = (
-                f"`profile` = {s.profile!r}"
-                if s.profile
-                else f"AWS_PROFILE={os.environ.get('AWS_PROFILE') or os.environ.get('AWS_DEFAULT_PROFILE')!r}"
-            )
+            variable = "AWS_PROFILE" if os.environ.get("AWS_PROFILE") else "AWS_DEFAULT_PROFILE"
+            named = f"{s.profile!r}" if s.profile else f"{os.environ.get(variable)!r} (from {variable})"
             raise ServiceError(
-                f"The AWS profile of {named} is not in your AWS config files "
+                f"The AWS profile {named} is not in your AWS config files "
                 f"({os.environ.get('AWS_CONFIG_FILE') or '~/.aws/config'}); set it to one that exists "
                 "(see `aws configure list-profiles`), or unset it."
             ) from exc

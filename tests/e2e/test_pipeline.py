@@ -340,7 +340,7 @@ def test_settings_that_cannot_work_fail_the_plan(
     cases = {
         "No AWS credentials were found": {"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None},
         "No AWS Region is configured": {"AWS_REGION": "", "AWS_DEFAULT_REGION": None},
-        "AWS_PROFILE='nowhere'": {"AWS_PROFILE": "nowhere"},
+        "The AWS profile 'nowhere' (from AWS_PROFILE)": {"AWS_PROFILE": "nowhere"},
     }
     for expected, changes in cases.items():
         tf.env = {k: v for k, v in good.items() if k not in changes or changes[k] is not None}
@@ -402,3 +402,35 @@ def test_nothing_is_written_beside_terraform(
     tf.tf("apply", "plan.bin")
     assert list(outside.iterdir()) == []
     assert len(job_ids(emu)) == 1
+
+
+def test_an_endpoint_restart_during_the_wait_is_ridden_out(
+    make_emulator: Callable[..., Emulator], workdir: Callable[..., Workdir], tmp_path: Path
+) -> None:
+    """The endpoint (with --state-dir) stopped and started again mid-wait: the create finishes with its one job."""
+    clock = FakeClock(EVENING)
+    emu = make_emulator(job_seconds=600.0, clock=clock, state_dir=tmp_path / "endpoint-state")
+    tf = workdir(emu)
+    tf.env[NOW_ENV] = stamp(EVENING)
+    tf.write(generation("steady", extra='wait_for_completion = true\n  wait_timeout = "1h"'))
+    tf.tf("init")
+    proc = subprocess.Popen(
+        ["terraform", "apply", "-auto-approve", "-input=false", "-no-color"],
+        cwd=tf.path,
+        env=tf.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 120  # a bound on a hang, not a timing assumption
+    while emu.requests.counts()["GetGeneratedPolicy"] < 1 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    emu.stop()
+    time.sleep(1.0)  # down for a moment: the provider's polls are refused meanwhile
+    clock.advance(seconds=601)
+    emu.start()
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 0, out
+    (job_id,) = job_ids(emu)
+    assert tf.state()["steady"]["job_id"] == job_id
+    assert tf.state()["steady"]["status"] == "SUCCEEDED"

@@ -99,7 +99,12 @@ def _markdown_generation(generation: GenerationChange) -> list[str]:
     if generation.window is not None:
         lines.append(f"- **Window:** {generation.window.description}")
     if generation.starts_job:
-        lines.append(f"- **Client token:** {_code(generation.client_token)}")
+        token = (
+            f"`{generation.client_token}`"
+            if generation.client_token
+            else "derived at apply from the request, its triggers and instance key (docs/spec.md)"
+        )
+        lines.append(f"- **Client token:** {token}")
     if generation.starts_job:
         lines.append(f"- **Region:** {generation.region or 'unknown'} ({generation.region_note})")
     lines.append("")
