@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from policygen._names import NO_INSTALL_ENV
-from tests.conftest import NODE_BIN, ROOT, isolated_env, requires_terraform, run
+from tests.conftest import ROOT, isolated_env, requires_cdktf, requires_terraform, run
 
 README = (ROOT / "README.md").read_text()
 #: The walk-through's address of the endpoint, replaced by the test's own.
@@ -141,7 +141,8 @@ def test_walkthrough_sets_up_what_the_test_stands_in_for() -> None:
 
 @pytest.mark.e2e
 @requires_terraform
-@pytest.mark.skipif(not (NODE_BIN / "cdktf").exists(), reason="cdktf-cli is not installed in node_modules")
+@pytest.mark.cdk_cli
+@requires_cdktf
 def test_walkthrough_deploys_outputs_and_destroys(tmp_path: Path) -> None:
     """The walk-through's app and steps, against the endpoint its first step starts: deploy, outputs, destroy."""
     setup, tryout = walkthrough_steps()
