@@ -23,6 +23,7 @@ from policygen.emulator.models import AccountRegion, Job, PolicyGenerationBacken
 from policygen.emulator.policy_checks import HANDLERS as POLICY_CHECK_HANDLERS
 from policygen.emulator.urls import resolve
 from policygen.emulator.validation import format_timestamp, parse_input, service_model, validate_input
+from policygen.errors import EndpointStateError
 
 # The SigV4 header shape; any credentials are accepted, but the header must be well formed. Its
 # credential scope names the Region the request is for (the service's state is regional).
@@ -153,7 +154,7 @@ class PolicyGenerationResponses:
         try:
             caller = _CALLER.get()
         except LookupError:
-            raise RuntimeError("No request is being answered; answer requests with dispatch().") from None
+            raise EndpointStateError("No request is being answered; answer requests with dispatch().") from None
         return self.backend.regional(caller, create=create)
 
     def start_policy_generation(self, params: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from ruamel.yaml.events import (
 )
 from ruamel.yaml.parser import RoundTripParser
 
-from policygen.errors import Problem
+from policygen.errors import PolicygenError, Problem
 from policygen.spec.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, MAX_TEXT, cut, quote
 
 #: File suffixes that a spec folder is searched for.
@@ -140,7 +140,7 @@ def position(text: str, index: int) -> tuple[int, int]:
 # ---- bounds on the parser's events -------------------------------------------------------------
 
 
-class LimitExceeded(Exception):
+class LimitExceeded(PolicygenError):
     """The document passed a limit at this place (1-based line and column)."""
 
     def __init__(self, line: int, column: int, message: str) -> None:
