@@ -181,3 +181,13 @@ def test_walkthrough_main_turns_a_spec_error_into_the_located_line(tmp_path: Pat
     assert result.returncode == 1
     assert result.stderr == shown.text
     assert "Traceback" not in result.stderr
+
+
+def test_main_run_from_another_folder_names_the_folder_it_looked_in(tmp_path: Path) -> None:
+    """main.py with a relative POLICYGEN_SPECS, run from elsewhere, says where it looked for the specs."""
+    env = {**isolated_env(tmp_path / "home"), NO_INSTALL_ENV: "1", "POLICYGEN_SPECS": "specs"}
+    env["CDKTF_OUTDIR"] = str(tmp_path / "out")
+    result = run([sys.executable, str(ROOT / "main.py")], tmp_path, env, check=False)
+    assert result.returncode == 1
+    last = result.stderr.splitlines()[-1]
+    assert last == f"specs:1:1: /: no such file or folder in the working folder, {tmp_path}; check the path."

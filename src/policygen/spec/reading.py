@@ -103,6 +103,8 @@ def unreadable(path: Path, exc: OSError) -> str:
         return "the path is a loop of symbolic links (a link that leads back to itself); point it at a spec file."
     if exc.errno == errno.ENOENT and os.path.islink(path):
         return f"the path is a symbolic link to {quote(os.readlink(path))}, which does not exist; fix the link."
+    if exc.errno == errno.ENOENT and not path.is_absolute():
+        return f"no such file or folder in the working folder, {os.getcwd()}; check the path."
     if exc.errno == errno.ENOENT:
         return "no such file or folder; check the path."
     if exc.errno == errno.ENOTDIR:
