@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from .helpers import MANY, SINGLE, check, only, write
 
 
@@ -462,7 +464,7 @@ def test_trigger_value_that_is_not_a_string(tmp_path: Path) -> None:
 def test_missing_relative_path_names_the_folder_it_was_looked_for_in(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A relative path that does not exist names the working folder it was read from (main.py run elsewhere)."""
+    """A relative path that does not exist names the working folder it was read in (main.py run elsewhere)."""
     monkeypatch.chdir(tmp_path)
     problem = only(check(Path("specs")))
     assert (problem.file, problem.pointer) == ("specs", "")

@@ -36,7 +36,7 @@ def wait_command(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     require_success(status)
-    print(f"job {status.job_id}: SUCCEEDED after {format_duration(progress.elapsed)}")
+    print(f"job {status.job_id}: SUCCEEDED (this wait took {format_duration(progress.elapsed)})")
     return 0
 
 
