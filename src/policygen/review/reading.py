@@ -54,6 +54,13 @@ def load_plan(text: str | bytes, source: str = "the plan") -> dict[str, Any]:
     """
     if isinstance(text, bytes):
         text = _decode(text, source)
+    if not text.strip():
+        raise PolicygenError(
+            f"{source} is empty: `terraform show -json PLANFILE` gave nothing, which it does when it fails "
+            "(its error goes to standard error, not into the pipe). Run it in the folder where the plan was "
+            "made, the one where `terraform init` ran (for a cdktf app, cdktf.out/stacks/STACK), and pass "
+            "its output."
+        )
     try:
         plan = json.loads(text)
     except json.JSONDecodeError as exc:
