@@ -37,6 +37,11 @@ os.environ["PATH"] = os.pathsep.join([str(NODE_BIN), os.environ.get("PATH", "")]
 TERRAFORM = shutil.which("terraform")
 
 requires_terraform = pytest.mark.skipif(TERRAFORM is None, reason="terraform is not on PATH")
+#: The CDK CLIs that package.json pins; a test that runs one carries the ``cdk_cli`` marker too.
+CDKTF = NODE_BIN / "cdktf"
+CDKTN = NODE_BIN / "cdktn"
+requires_cdktf = pytest.mark.skipif(not CDKTF.exists(), reason="cdktf-cli is not in node_modules (run `make setup`)")
+requires_cdktn = pytest.mark.skipif(not CDKTN.exists(), reason="cdktn-cli is not in node_modules (run `make setup`)")
 
 #: In CI (``CI=true``) nothing is skipped for want of a tool: see :func:`pytest_runtest_setup`.
 IN_CI = os.environ.get("CI") == "true"
@@ -59,6 +64,21 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             reason = mark.kwargs.get("reason", "a skipif condition holds")
             message = f"CI=true, and {reason}: in CI this test must run, so the set-up must install it."
             pytest.fail(message, pytrace=False)
+
+
+def set_up_by_make(path: Path, stamp: Path) -> Path:
+    """``path``, an environment that ``make setup`` builds (``stamp`` marks it complete), for a test to use.
+
+    Tests never build environments themselves. When it is missing or older than pyproject.toml, the
+    test is skipped with the command that builds it; under ``CI=true`` it fails instead, as a missing
+    tool does (:func:`pytest_runtest_setup`).
+    """
+    if stamp.is_file() and stamp.stat().st_mtime >= (ROOT / "pyproject.toml").stat().st_mtime:
+        return path
+    message = f"{path} is missing or older than pyproject.toml: run `make setup`, which builds it."
+    if IN_CI:
+        pytest.fail(f"CI=true, and {message}", pytrace=False)
+    pytest.skip(message)
 
 
 @pytest.fixture

@@ -155,7 +155,7 @@ def test_wait_prints_plain_lines_when_not_a_terminal(
     assert "\r" not in out
     lines = out.splitlines()
     assert lines[0].startswith(f"job {job_id}: IN_PROGRESS, 0:00 elapsed (timeout 1:00:00)")
-    assert lines[-1].startswith(f"job {job_id}: SUCCEEDED after 0:0")
+    assert lines[-1].startswith(f"job {job_id}: SUCCEEDED (this wait took 0:0")
     assert len(lines) == 2  # one line per status, not one per poll
 
 
@@ -172,7 +172,7 @@ def test_wait_draws_a_live_line_on_a_terminal(
     assert first == ""
     assert len(draws) >= 2  # the first draw and at least one redraw, none ending a line
     assert all(re.fullmatch(rf"[|/\\-] job {job_id}: IN_PROGRESS, 0:0\d elapsed \(timeout 1:00:00\)", d) for d in draws)
-    assert re.fullmatch(rf"job {job_id}: SUCCEEDED after 0:0\d\n", last)
+    assert re.fullmatch(rf"job {job_id}: SUCCEEDED \(this wait took 0:0\d\)\n", last)
 
 
 def test_wait_timeout_exits_1(
@@ -286,7 +286,7 @@ def test_endpoint_comes_from_the_environment(
 def test_unknown_profile_exits_1_naming_it(emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
     """--profile is passed to boto3: a profile missing from the config files is a clear error, exit 1."""
     assert main(["status", UNKNOWN_JOB, "--profile", "nobody", "--endpoint-url", emulator.url]) == 1
-    assert "The AWS profile 'nobody' is not in your AWS config files" in capsys.readouterr().err
+    assert "The AWS profile of `profile` = 'nobody' is not in your AWS config files" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -326,7 +326,7 @@ def test_console_script_waits_and_fetches(make_emulator: Callable[..., Emulator]
         errors = stderr.read()
     assert first.startswith(f"job {job_id}: IN_PROGRESS, "), first + errors
     assert returncode == 0, errors
-    assert rest.splitlines()[-1].startswith(f"job {job_id}: SUCCEEDED after")
+    assert rest.splitlines()[-1].startswith(f"job {job_id}: SUCCEEDED (this wait took ")
     fetched = subprocess.run(
         [str(CONSOLE_SCRIPT), "fetch", job_id, "--out", str(tmp_path / "out")],
         env=env,
@@ -381,7 +381,7 @@ def test_console_script_draws_the_live_line_on_a_real_terminal(
         os.close(controller)
     text = output.decode()
     assert f"\r\x1b[2K| job {job_id}: IN_PROGRESS" in text
-    assert re.search(rf"job {job_id}: SUCCEEDED after \d+:\d\d", text), text
+    assert re.search(rf"job {job_id}: SUCCEEDED \(this wait took \d+:\d\d\)", text), text
 
 
 def test_plain_progress_writes_a_heartbeat_every_30_seconds() -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from policygen._names import NO_INSTALL_ENV
-from tests.conftest import NODE_BIN, ROOT, isolated_env, requires_terraform, run
+from tests.conftest import ROOT, isolated_env, requires_cdktf, requires_terraform, run
 
 README = (ROOT / "README.md").read_text()
 #: The walk-through's address of the endpoint, replaced by the test's own.
@@ -144,7 +144,8 @@ def test_walkthrough_sets_up_what_the_test_stands_in_for() -> None:
 
 @pytest.mark.e2e
 @requires_terraform
-@pytest.mark.skipif(not (NODE_BIN / "cdktf").exists(), reason="cdktf-cli is not installed in node_modules")
+@pytest.mark.cdk_cli
+@requires_cdktf
 def test_walkthrough_deploys_outputs_and_destroys(tmp_path: Path) -> None:
     """The walk-through's app and steps, against the endpoint its first step starts: deploy, outputs, destroy."""
     setup, tryout = walkthrough_steps()
@@ -186,3 +187,13 @@ def test_walkthrough_main_turns_a_spec_error_into_the_located_line(tmp_path: Pat
     assert result.returncode == 1
     assert result.stderr == shown.text
     assert "Traceback" not in result.stderr
+
+
+def test_main_run_from_another_folder_names_the_folder_it_looked_in(tmp_path: Path) -> None:
+    """main.py with a relative POLICYGEN_SPECS, run from elsewhere, says where it looked for the specs."""
+    env = {**isolated_env(tmp_path / "home"), NO_INSTALL_ENV: "1", "POLICYGEN_SPECS": "specs"}
+    env["CDKTF_OUTDIR"] = str(tmp_path / "out")
+    result = run([sys.executable, str(ROOT / "main.py")], tmp_path, env, check=False)
+    assert result.returncode == 1
+    last = result.stderr.splitlines()[-1]
+    assert last == f"specs:1:1: /: no such file or folder in the working folder, {tmp_path}; check the path."

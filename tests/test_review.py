@@ -530,6 +530,17 @@ def test_what_is_not_a_plan_is_refused(text: str, message: str) -> None:
     assert "terraform show -json" in str(caught.value)
 
 
+@pytest.mark.parametrize("text", ["", "\n", b"", b"  \r\n"])
+def test_empty_input_is_called_empty_and_says_where_to_run_terraform_show(text: str | bytes) -> None:
+    """Nothing piped in (terraform show failed elsewhere) is "empty", not "not JSON", and says where to run it."""
+    with pytest.raises(PolicygenError) as caught:
+        load_plan(text, "standard input")
+    message = str(caught.value)
+    assert message.startswith("standard input is empty: `terraform show -json PLANFILE` gave nothing")
+    assert "the one where `terraform init` ran (for a cdktf app, cdktf.out/stacks/STACK)" in message
+    assert "not JSON" not in message
+
+
 def test_cli_review_of_a_file_prints_markdown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`policygen review FILE` prints the Markdown summary and exits 0, even with warnings."""
     path = tmp_path / "plan.json"

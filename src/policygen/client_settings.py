@@ -143,7 +143,7 @@ def settings_problems(
     return problems
 
 
-def _max_attempts_from_environment() -> int:
+def max_attempts_from_environment() -> int:
     """AWS_MAX_ATTEMPTS as a number of attempts (default 8), or a ServiceError naming it."""
     raw = os.environ.get("AWS_MAX_ATTEMPTS") or "8"
     if raw.strip().isdigit() and int(raw) >= 1:

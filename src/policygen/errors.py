@@ -8,7 +8,9 @@
     ├── PolicyLimitError       a policy document is beyond what policygen reads (too large, too deep, a
     │                          number too long or not finite): refused before it is parsed
     ├── BinaryPlanError        `policygen review` was given a binary plan file, not its JSON
-    ├── IamPolicyError         an IAM policy builder was given arguments it cannot build a policy from
+    ├── InvalidArgumentError   a function or construct was given a value it cannot use (also a ValueError;
+    │   │                      a value of the wrong type is a TypeError, as in Python itself)
+    │   └── IamPolicyError         an IAM policy builder was given arguments it cannot build a policy from
     ├── ServiceError           Access Analyzer (or the embedded endpoint) refused or failed a call
     │   ├── JobNotFoundError          no job with that id here (unknown, older than about seven
     │   │                             days, or started in another Region or endpoint)
@@ -22,6 +24,9 @@
     │   └── WaitTimeoutError          a job did not finish within the time allowed
     │       └── QueueTimeoutError         a start waited longer than queue_timeout for its turn
     ├── StopRequestedError     Terraform asked the provider to stop (Ctrl-C) during a wait
+    ├── EndpointStateError     the embedded endpoint was used out of turn (also a RuntimeError)
+    ├── AccessAnalyzerError    the embedded endpoint's answer to a request, with AWS's error code; turned
+    │                          into the HTTP error response there (policygen.emulator.exceptions)
     ├── ProviderInstallError   the Terraform provider launcher could not be written
     ├── ProviderPackageError   the self-contained provider package, its mirrors or lock entry could
     │                          not be built or read
@@ -220,11 +225,20 @@ class BinaryPlanError(PolicygenError):
     """
 
 
-class IamPolicyError(PolicygenError, ValueError):
-    """An IAM policy builder (``deployer_policy``, the service role's statements) got unusable arguments.
+class InvalidArgumentError(PolicygenError, ValueError):
+    """A function, class or construct of policygen was given a value it cannot use; the message names it.
 
-    Also a ValueError: what these builders raised before the error tree covered them.
+    Also a ValueError: what these raised before the error tree covered them, and what Python raises
+    for a value of the right type that is wrong. A value of the wrong type is a TypeError.
     """
+
+
+class IamPolicyError(InvalidArgumentError):
+    """An IAM policy builder (``deployer_policy``, the service role's statements) got unusable arguments."""
+
+
+class EndpointStateError(PolicygenError, RuntimeError):
+    """The embedded endpoint was used out of turn: started while running, or asked outside a request."""
 
 
 class StopRequestedError(PolicygenError):

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from policygen.client_settings import configured_endpoint as configured_endpoint  # noqa: PLC0414
+from policygen.client_settings import endpoint_url_problem as endpoint_url_problem  # noqa: PLC0414
+
 # The client-settings checks live in policygen.client_settings; these three are re-exported
 # because the CLI, the provider's configuration and the tests import them from here (the
 # `as` form marks them exported, for mypy).
-from policygen.client_settings import _max_attempts_from_environment
-from policygen.client_settings import configured_endpoint as configured_endpoint  # noqa: PLC0414
-from policygen.client_settings import endpoint_url_problem as endpoint_url_problem  # noqa: PLC0414
+from policygen.client_settings import max_attempts_from_environment
 from policygen.client_settings import settings_problems as settings_problems  # noqa: PLC0414
 from policygen.errors import (
     ClientTokenConflictError,
@@ -159,7 +160,7 @@ class AccessAnalyzer:
                 config=botocore.config.Config(
                     retries={
                         "mode": s.retry_mode or os.environ.get("AWS_RETRY_MODE") or "standard",
-                        "total_max_attempts": s.max_attempts or _max_attempts_from_environment(),
+                        "total_max_attempts": s.max_attempts or max_attempts_from_environment(),
                     },
                     user_agent_extra="policygen",
                 ),

@@ -22,9 +22,8 @@ import pytest
 from policygen.emulator import Emulator
 from policygen.emulator.actions import actions_for
 from policygen.emulator.samplelogs import CATALOG
-from tests.conftest import NODE_BIN, ROOT, isolated_env, requires_terraform, run
+from tests.conftest import CDKTF, NODE_BIN, ROOT, isolated_env, requires_cdktf, requires_terraform, run
 
-CDKTF = NODE_BIN / "cdktf"
 #: What jsii prints on a Node.js it no longer supports (the first line of its banner).
 END_OF_LIFE = "is end-of-life and not supported anymore"
 
@@ -46,7 +45,8 @@ def printed_actions(stdout: str, name: str) -> set[str]:
 pytestmark = [
     pytest.mark.e2e,
     requires_terraform,
-    pytest.mark.skipif(not CDKTF.exists(), reason="cdktf-cli is not installed in node_modules (run `make setup`)"),
+    pytest.mark.cdk_cli,
+    requires_cdktf,
 ]
 
 

@@ -1,18 +1,15 @@
 """CDK Terrain (cdktn): the constructs in a cdktn app, with cdktn-cli and ``policygen[cdktn]``.
 
-The app runs in a virtual environment of its own, made here from the project's own files: the base
-install first (``pip install -e .``: what a plain-Terraform user gets), then ``.[cdktn]``. It is kept
-in ``.make/venv-cdktn`` and made again when pyproject.toml changes.
+The app runs in a virtual environment of its own, made by ``make setup`` from the project's own files:
+the base install first (``pip install -e .``: what a plain-Terraform user gets), then ``.[cdktn]``. It
+is kept in ``.make/venv-cdktn`` and made again when pyproject.toml changes; the tests never make it.
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
 import re
 import shutil
-import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -23,7 +20,7 @@ import pytest
 
 from policygen._names import NO_INSTALL_ENV
 from policygen.emulator import Emulator
-from tests.conftest import NODE_BIN, ROOT, isolated_env, requires_terraform, run
+from tests.conftest import CDKTN, NODE_BIN, ROOT, isolated_env, requires_cdktn, requires_terraform, run, set_up_by_make
 from tests.e2e.test_cdktf_cli import (
     CDKTF,
     END_OF_LIFE,
@@ -37,58 +34,24 @@ from tests.e2e.test_cdktf_cli import (
 )
 from tests.test_readme import README, own_app, walkthrough_files
 
-CDKTN = NODE_BIN / "cdktn"
 VENV = ROOT / ".make" / "venv-cdktn"
-#: What the base install (no extra) holds, recorded when the venv is made.
+#: Touched by the Makefile when the venv is complete; older than pyproject.toml means out of date.
+STAMP = ROOT / ".make" / "venv-cdktn.stamp"
+#: What the base install (no extra) holds, recorded when the venv is made (tests/e2e/probe_base_install.py).
 BASE_RECORD = "base-install.json"
 
 pytestmark = [
     pytest.mark.e2e,
     requires_terraform,
-    pytest.mark.skipif(not CDKTN.exists(), reason="cdktn-cli is not installed in node_modules (run `make setup`)"),
+    pytest.mark.cdk_cli,
+    requires_cdktn,
 ]
-
-#: Run in the venv after the base install: which packages it holds, and what policygen can do there.
-BASE_PROBE = """
-import importlib.metadata, importlib.util, json, subprocess, sys
-from pathlib import Path
-record = {"distributions": sorted(d.metadata["Name"].lower() for d in importlib.metadata.distributions())}
-record["modules"] = {m: importlib.util.find_spec(m) is not None for m in ("cdktf", "cdktn", "jsii", "constructs")}
-import policygen.provider.server, policygen.emulator  # the provider and the embedded endpoint
-cli = Path(sys.executable).parent / "policygen"
-record["validate"] = subprocess.run([str(cli), "validate", sys.argv[1]], capture_output=True).returncode
-try:
-    from policygen import PolicyGeneration
-except ImportError as exc:
-    record["constructs_error"] = str(exc)
-print(json.dumps(record))
-"""
-
-
-def _pip(python: Path, *args: str) -> None:
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *args], check=True)
 
 
 @pytest.fixture(scope="session")
 def cdktn_venv() -> Path:
-    """``.make/venv-cdktn``: policygen's base install, recorded, then ``policygen[cdktn]`` (made once per pyproject)."""
-    stamp = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    VENV.parent.mkdir(exist_ok=True)
-    with (VENV.parent / "venv-cdktn.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another pytest session may be making it
-        if (VENV / "policygen-stamp").is_file() and (VENV / "policygen-stamp").read_text() == stamp:
-            return VENV
-        shutil.rmtree(VENV, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        python = VENV / "bin" / "python"
-        _pip(python, "-e", str(ROOT))
-        probe = subprocess.run(
-            [str(python), "-c", BASE_PROBE, str(ROOT / "specs")], capture_output=True, text=True, check=True
-        )
-        (VENV / BASE_RECORD).write_text(probe.stdout)
-        _pip(python, "-e", f"{ROOT}[cdktn]")
-        (VENV / "policygen-stamp").write_text(stamp)
-    return VENV
+    """``.make/venv-cdktn``, made by ``make setup``: policygen's base install, recorded, then ``policygen[cdktn]``."""
+    return set_up_by_make(VENV, STAMP)
 
 
 def cdktn_app(folder: Path, venv: Path, main_py: str) -> Path:
@@ -290,12 +253,7 @@ MIXED_APP = textwrap.dedent(
 
 def test_an_app_mixing_cdktf_and_cdktn_gets_one_clear_error(cdktn_venv: Path, tmp_path: Path) -> None:
     """With both frameworks installed and used in one app, the construct raises one TypeError naming the fix."""
-    site = tmp_path / "cdktf-too"
-    subprocess.run(
-        [str(cdktn_venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "--no-deps", "--target", str(site), "cdktf==0.21.0"],
-        check=True,
-    )  # fmt: skip
+    site = cdktn_venv / "cdktf-too"  # cdktf 0.21.0 alone, installed there by `make setup`
     (tmp_path / "app.py").write_text(MIXED_APP)
     env = {**isolated_env(tmp_path / "home"), "PYTHONPATH": str(site), NO_INSTALL_ENV: "1"}
     result = run([str(cdktn_venv / "bin" / "python"), "app.py"], tmp_path, env, check=False)

@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 
 from policygen.emulator import Emulator
-from tests.conftest import ROOT, isolated_env, requires_terraform, run
-
-CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"
+from tests.conftest import CDKTF, ROOT, isolated_env, requires_cdktf, requires_terraform, run
 
 pytestmark = [
     pytest.mark.e2e,
     requires_terraform,
-    pytest.mark.skipif(not CDKTF.exists(), reason="cdktf-cli is not installed in node_modules (run `make setup`)"),
+    pytest.mark.cdk_cli,
+    requires_cdktf,
 ]
 
 

@@ -15,14 +15,13 @@ import pytest
 
 from policygen.emulator import Emulator
 from policygen.emulator.samplelogs import write_sample_logs
-from tests.conftest import ROOT, isolated_env, requires_terraform, run
-
-CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"
+from tests.conftest import CDKTF, isolated_env, requires_cdktf, requires_terraform, run
 
 pytestmark = [
     pytest.mark.e2e,
     requires_terraform,
-    pytest.mark.skipif(not CDKTF.exists(), reason="cdktf-cli is not installed in node_modules (run `make setup`)"),
+    pytest.mark.cdk_cli,
+    requires_cdktf,
 ]
 
 ACCOUNT = "123456789012"

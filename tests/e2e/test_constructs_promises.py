@@ -20,7 +20,7 @@ from policygen._names import NO_INSTALL_ENV
 from policygen.emulator import Emulator
 from policygen.install import install_provider, lock_provider
 from policygen.provider.clock import NOW_ENV
-from tests.conftest import ROOT, isolated_env, requires_terraform, run
+from tests.conftest import CDKTF, ROOT, isolated_env, requires_cdktf, requires_terraform, run
 from tests.emulator.helpers import FakeClock
 
 pytestmark = [pytest.mark.e2e, requires_terraform]
@@ -29,7 +29,6 @@ ACCOUNT = "123456789012"
 PRINCIPAL = f"arn:aws:iam::{ACCOUNT}:role/shared"
 ACCESS_ROLE = f"arn:aws:iam::{ACCOUNT}:role/AccessAnalyzerMonitorServiceRole"
 TRAIL = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/management"
-CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"
 
 
 def same_request(stack: cdktf.TerraformStack, name: str) -> PolicyGeneration:
@@ -81,7 +80,8 @@ def test_identical_generations_in_one_stack_and_in_two_get_their_own_jobs(
     assert sorted(statuses.values()) == ["CANCELED", "CANCELED", "IN_PROGRESS"]
 
 
-@pytest.mark.skipif(not CDKTF.exists(), reason="cdktf-cli is not installed in node_modules (run `make setup`)")
+@pytest.mark.cdk_cli
+@requires_cdktf
 def test_cdktf_diff_and_destroy_work_100_days_after_a_fixed_start(
     tmp_path: Path, make_emulator: Callable[..., Emulator]
 ) -> None:

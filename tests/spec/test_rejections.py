@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from .helpers import MANY, SINGLE, check, only, write
 
 
@@ -457,3 +459,13 @@ def test_trigger_value_that_is_not_a_string(tmp_path: Path) -> None:
     problem = only(check(write(tmp_path, "spec.yaml", SINGLE + "triggers:\n  rev: 2\n")))
     assert (problem.line, problem.column, problem.pointer) == (12, 8, "/triggers/rev")
     assert "the trigger 'rev' must be a string, not an integer. Quote the value" in problem.message
+
+
+def test_missing_relative_path_names_the_folder_it_was_looked_for_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A relative path that does not exist names the working folder it was read in (main.py run elsewhere)."""
+    monkeypatch.chdir(tmp_path)
+    problem = only(check(Path("specs")))
+    assert (problem.file, problem.pointer) == ("specs", "")
+    assert problem.message == f"no such file or folder in the working folder, {tmp_path}; check the path."

@@ -19,8 +19,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from policygen.cli.arguments import Handler, _check_endpoint_environment
-from policygen.cli.parser import _parser
+from policygen.cli.arguments import Handler, check_endpoint_environment
+from policygen.cli.parser import build_parser
 from policygen.errors import PolicygenError
 from policygen.service import endpoint_url_problem
 
@@ -35,10 +35,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from policygen.emulator.cli import main as emulator_main
 
         return emulator_main(args[1:])
-    parser = _parser()
+    parser = build_parser()
     namespace = parser.parse_args(args)
     if "endpoint_url" in namespace and namespace.endpoint_url is None:
-        _check_endpoint_environment(namespace.parser)
+        check_endpoint_environment(namespace.parser)
     handler: Handler = namespace.handler
     try:
         return handler(namespace)

@@ -23,7 +23,7 @@ Handler = Callable[[argparse.Namespace], int]
 _IAM_ACTION = re.compile(r"\*|[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+")
 
 
-def _endpoint_url(text: str) -> str:
+def endpoint_url_type(text: str) -> str:
     """An argparse type: an endpoint URL boto3 can call (see :func:`endpoint_url_problem`)."""
     problem = endpoint_url_problem(text)
     if problem is not None:
@@ -31,7 +31,7 @@ def _endpoint_url(text: str) -> str:
     return text
 
 
-def _check_endpoint_environment(parser: argparse.ArgumentParser) -> None:
+def check_endpoint_environment(parser: argparse.ArgumentParser) -> None:
     """Without --endpoint-url, refuse an endpoint variable boto3 would use but cannot (exit 2)."""
     configured = configured_endpoint(os.environ)
     if configured is None:
@@ -45,7 +45,7 @@ def _check_endpoint_environment(parser: argparse.ArgumentParser) -> None:
         )
 
 
-def _job_id(text: str) -> str:
+def job_id_type(text: str) -> str:
     """An argparse type: a job id that file names can be built from (see ``policygen.follow``)."""
     from policygen.follow import check_job_id
 
@@ -55,7 +55,7 @@ def _job_id(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _seconds(text: str) -> float:
+def seconds_type(text: str) -> float:
     """An argparse type: a number of seconds, 0 or more."""
     try:
         value = float(text)
@@ -66,7 +66,7 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _principal_arn(text: str) -> str:
+def principal_arn_type(text: str) -> str:
     """An argparse type: the ARN of an IAM role or user, as ListPolicyGenerations takes it."""
     from policygen.spec.arns import arn_problem  # deferred: only when --principal is given
 
@@ -76,7 +76,7 @@ def _principal_arn(text: str) -> str:
     return text
 
 
-def _actions(text: str) -> tuple[str, ...]:
+def actions_type(text: str) -> tuple[str, ...]:
     """An argparse type: IAM actions separated by commas (``iam:PassRole,s3:Put*``)."""
     actions = tuple(dict.fromkeys(a.strip() for a in text.split(",") if a.strip()))
     wrong = [a for a in actions if not _IAM_ACTION.fullmatch(a)]
@@ -89,7 +89,7 @@ def _actions(text: str) -> tuple[str, ...]:
     return actions
 
 
-def _access_analyzer(args: argparse.Namespace) -> AccessAnalyzer:
+def access_analyzer_of(args: argparse.Namespace) -> AccessAnalyzer:
     from policygen.service import AccessAnalyzer, ClientSettings
 
     return AccessAnalyzer(ClientSettings(region=args.region, profile=args.profile, endpoint_url=args.endpoint_url))

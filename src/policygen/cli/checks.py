@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from policygen.cli.arguments import _access_analyzer, _actions, _job_id
+from policygen.cli.arguments import access_analyzer_of, actions_type, job_id_type
 from policygen.errors import PolicygenError
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ _SENSITIVE: tuple[str, ...] = ()
 _FORMATS = ("text", "json", "markdown")
 
 
-def _add_check_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], aws: argparse.ArgumentParser) -> None:
+def add_check_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], aws: argparse.ArgumentParser) -> None:
     """``check`` (Access Analyzer's policy checks on a draft) and ``diff`` (two policies, offline); see docs/cli.md."""
     from policygen.policy.findings import FindingType
 
@@ -39,7 +39,7 @@ def _add_check_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         "--deny-actions",
         nargs="?",
         const=_SENSITIVE,
-        type=_actions,
+        type=actions_type,
         metavar="ACTIONS",
         help="CheckAccessNotGranted: fail when DRAFT grants any of these comma-separated actions (wildcards "
         "allowed); without ACTIONS, policygen's sensitive actions (docs/cli.md). A custom check: AWS charges for it",
@@ -121,7 +121,7 @@ def _draft_documents(args: argparse.Namespace, service: AccessAnalyzer) -> list[
     if Path(draft).exists() or draft.endswith(".json") or "/" in draft or os.sep in draft:
         return [(draft, _read_policy_file(args.parser, Path(draft), "the draft"))]
     try:
-        job_id = _job_id(draft)
+        job_id = job_id_type(draft)
     except argparse.ArgumentTypeError as exc:
         args.parser.error(f"DRAFT {draft[:200]!r} is neither a policy file nor a job id: {exc}")
     result = fetch_policies(service, job_id)
@@ -136,7 +136,7 @@ def _draft_documents(args: argparse.Namespace, service: AccessAnalyzer) -> list[
 def _check(args: argparse.Namespace) -> int:
     from policygen.policy import SENSITIVE_ACTIONS, FindingType, PolicyDocumentError, combine_policies, parse_policy
 
-    service = _access_analyzer(args)
+    service = access_analyzer_of(args)
     documents = _draft_documents(args, service)
     for name, text in documents:
         _refuse_unreadable(name, text)

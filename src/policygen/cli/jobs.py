@@ -7,13 +7,13 @@ import json
 import sys
 from typing import Any
 
-from policygen.cli.arguments import _access_analyzer, _job_id, _principal_arn
+from policygen.cli.arguments import access_analyzer_of, job_id_type, principal_arn_type
 
 
-def _status(args: argparse.Namespace) -> int:
+def status_command(args: argparse.Namespace) -> int:
     from policygen.follow import get_status, require_success
 
-    status = get_status(_access_analyzer(args), args.job_id)
+    status = get_status(access_analyzer_of(args), args.job_id)
     if args.format == "json":
         print(json.dumps(status.to_dict(), indent=2))
     else:
@@ -25,28 +25,28 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
-def _wait(args: argparse.Namespace) -> int:
+def wait_command(args: argparse.Namespace) -> int:
     from policygen.follow import require_success, wait_for_job
     from policygen.progress import WaitProgress, format_duration
 
     timeout = args.timeout or None
     progress = WaitProgress(sys.stdout, live=sys.stdout.isatty(), timeout=timeout)
     try:
-        status = wait_for_job(_access_analyzer(args), args.job_id, timeout=timeout, on_tick=progress)
+        status = wait_for_job(access_analyzer_of(args), args.job_id, timeout=timeout, on_tick=progress)
     finally:
         progress.close()
     require_success(status)
-    print(f"job {status.job_id}: SUCCEEDED after {format_duration(progress.elapsed)}")
+    print(f"job {status.job_id}: SUCCEEDED (this wait took {format_duration(progress.elapsed)})")
     return 0
 
 
-def _fetch(args: argparse.Namespace) -> int:
+def fetch_command(args: argparse.Namespace) -> int:
     from policygen.follow import check_output_folder, fetch_policies, write_policies
 
     # Before the call, so that a typo in --out costs no request; write_policies checks again.
     check_output_folder(args.out)
     result = fetch_policies(
-        _access_analyzer(args), args.job_id, placeholders=args.placeholders, service_level=args.service_level
+        access_analyzer_of(args), args.job_id, placeholders=args.placeholders, service_level=args.service_level
     )
     for path in write_policies(result, args.out, overwrite=args.overwrite):
         print(path)
@@ -68,7 +68,7 @@ def _fetch(args: argparse.Namespace) -> int:
 # ---- list and cancel (issue 14): the account's jobs in one Region ---------------------------------
 
 
-def _add_list_and_cancel(
+def add_list_and_cancel(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], aws: argparse.ArgumentParser
 ) -> None:
     """``list`` (the last seven days' jobs of a Region) and ``cancel`` (a job); see docs/cli.md."""
@@ -76,18 +76,20 @@ def _add_list_and_cancel(
         "list", parents=[aws], help="list the policy generation jobs of the last seven days in a Region, newest first"
     )
     listing.add_argument(
-        "--principal", type=_principal_arn, metavar="ARN", help="only the jobs of this IAM role or user"
+        "--principal", type=principal_arn_type, metavar="ARN", help="only the jobs of this IAM role or user"
     )
     listing.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     listing.set_defaults(handler=_list, parser=listing)
 
     cancel = sub.add_parser("cancel", parents=[aws], help="cancel a policy generation job that is in progress")
-    cancel.add_argument("job_id", type=_job_id, metavar="JOB_ID", help="the job's id, in the Region that started it")
+    cancel.add_argument(
+        "job_id", type=job_id_type, metavar="JOB_ID", help="the job's id, in the Region that started it"
+    )
     cancel.set_defaults(handler=_cancel, parser=cancel)
 
 
 def _list(args: argparse.Namespace) -> int:
-    service = _access_analyzer(args)
+    service = access_analyzer_of(args)
     # Newest first whatever order the service answers in: the list is for reading from the top.
     generations = sorted(service.list(args.principal), key=lambda g: g["startedOn"], reverse=True)
     rows = [
@@ -132,7 +134,7 @@ def _utc(moment: Any) -> str:
 def _cancel(args: argparse.Namespace) -> int:
     from policygen.follow import get_status
 
-    service = _access_analyzer(args)
+    service = access_analyzer_of(args)
     service.cancel(args.job_id)
     # CancelPolicyGeneration answers nothing: ask what became of the job, so the line says what happened.
     status = get_status(service, args.job_id)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from policygen.cli.arguments import _endpoint_url, _job_id, _seconds
-from policygen.cli.checks import _add_check_commands
-from policygen.cli.jobs import _add_list_and_cancel, _fetch, _status, _wait
-from policygen.cli.review import _review
-from policygen.cli.specs import _install_provider, _package, _validate
+from policygen.cli.arguments import endpoint_url_type, job_id_type, seconds_type
+from policygen.cli.checks import add_check_commands
+from policygen.cli.jobs import add_list_and_cancel, fetch_command, status_command, wait_command
+from policygen.cli.review import review_command
+from policygen.cli.specs import install_provider_command, package_command, validate_command
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="policygen",
         description="Declare IAM Access Analyzer policy generation in infrastructure code.",
@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print each generation's effective request (defaults merged, client token derived) as JSON",
     )
-    validate.set_defaults(handler=_validate)
+    validate.set_defaults(handler=validate_command)
 
     sub.add_parser(
         "emulator",
@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         default=Path.home() / ".terraform.d" / "plugins",
         help="root of a local or filesystem mirror (default: ~/.terraform.d/plugins, an implied mirror)",
     )
-    install.set_defaults(handler=_install_provider)
+    install.set_defaults(handler=install_provider_command)
 
     package = sub.add_parser(
         "package",
@@ -75,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ZIP",
         help="write the checksums, mirrors and lock entry for this release zip instead of building one",
     )
-    package.set_defaults(handler=_package)
+    package.set_defaults(handler=package_command)
     _add_follow_commands(sub)
     return parser
 
@@ -88,7 +88,7 @@ def _add_follow_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     connection.add_argument("--profile", help="named AWS profile (default: AWS_PROFILE)")
     connection.add_argument(
         "--endpoint-url",
-        type=_endpoint_url,
+        type=endpoint_url_type,
         metavar="URL",
         help="Access Analyzer endpoint URL, http:// or https:// (default: AWS_ENDPOINT_URL_ACCESSANALYZER, "
         "else AWS_ENDPOINT_URL, else AWS's)",
@@ -97,22 +97,22 @@ def _add_follow_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     status = sub.add_parser("status", parents=[aws], help="show a policy generation job's status")
     status.add_argument("job_id", metavar="JOB_ID")
     status.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
-    status.set_defaults(handler=_status, parser=status)
+    status.set_defaults(handler=status_command, parser=status)
 
     wait = sub.add_parser("wait", parents=[aws], help="wait until a job finishes; exit 0 only if it SUCCEEDED")
     wait.add_argument("job_id", metavar="JOB_ID")
     wait.add_argument(
         "--timeout",
-        type=_seconds,
+        type=seconds_type,
         default=3600.0,
         metavar="SECONDS",
         help="give up after SECONDS; the job keeps running (default: 3600; 0: no limit)",
     )
-    wait.set_defaults(handler=_wait, parser=wait)
+    wait.set_defaults(handler=wait_command, parser=wait)
 
     fetch = sub.add_parser("fetch", parents=[aws], help="write a SUCCEEDED job's policies as JSON files")
     fetch.add_argument(
-        "job_id", type=_job_id, metavar="JOB_ID", help="the job's id; the files written are named after it"
+        "job_id", type=job_id_type, metavar="JOB_ID", help="the job's id; the files written are named after it"
     )
     fetch.add_argument(
         "--out",
@@ -137,8 +137,8 @@ def _add_follow_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
         action="store_true",
         help="add a service-level template where actions are unknown (includeServiceLevelTemplate)",
     )
-    fetch.set_defaults(handler=_fetch, parser=fetch)
-    _add_list_and_cancel(sub, aws)
+    fetch.set_defaults(handler=fetch_command, parser=fetch)
+    add_list_and_cancel(sub, aws)
 
     review = sub.add_parser("review", help="summarise a plan's policy generations for a pull request")
     review.add_argument("plan", metavar="PLAN", help="output of `terraform show -json PLANFILE`; - for stdin")
@@ -148,5 +148,5 @@ def _add_follow_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     review.add_argument(
         "--region", help="Region of generations whose provider configuration in the plan sets none (quota check)"
     )
-    review.set_defaults(handler=_review, parser=review)
-    _add_check_commands(sub, aws)
+    review.set_defaults(handler=review_command, parser=review)
+    add_check_commands(sub, aws)

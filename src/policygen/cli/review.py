@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     import argparse
 
 
-def _review(args: argparse.Namespace) -> int:
+def review_command(args: argparse.Namespace) -> int:
     from policygen.errors import BinaryPlanError
     from policygen.review import read_plan, review_plan, to_markdown
 

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from policygen.spec import Spec
 
 
-def _validate(args: argparse.Namespace) -> int:
+def validate_command(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from policygen.spec import check_paths
@@ -45,14 +45,14 @@ def _explain(spec: Spec) -> dict[str, object]:
     }
 
 
-def _install_provider(args: argparse.Namespace) -> int:
+def install_provider_command(args: argparse.Namespace) -> int:
     from policygen.install import install_provider
 
     print(install_provider(args.dir))
     return 0
 
 
-def _package(args: argparse.Namespace) -> int:
+def package_command(args: argparse.Namespace) -> int:
     from policygen.distribution.release import write_package
 
     package = write_package(args.out, sign_key=args.sign, from_zip=args.from_zip)

@@ -13,6 +13,7 @@ from typing import Any
 from policygen import iam_policies
 from policygen.constructs.aws_resources import CallerIdentity, IamRole, IamRolePolicy, default_aws_provider
 from policygen.constructs.framework import Construct, framework_of
+from policygen.errors import IamPolicyError
 from policygen.spec import terraform_identifier
 
 #: Path and name prefix of the access role by default: those the IAM console gives the access roles
@@ -165,7 +166,7 @@ class AccessAnalyzerServiceRole(Construct):
         an account trail, which needs no statement in another account.
         """
         if self.organization_id is None:
-            raise ValueError("bucket_policy_statements() is for organisation trails; set organization_trail=True.")
+            raise IamPolicyError("bucket_policy_statements() is for organisation trails; set organization_trail=True.")
         return iam_policies.organization_bucket_policy_statements(
             role_arn=self.role.arn,
             trail_bucket_arn=self.trail_bucket_arn,
@@ -181,7 +182,7 @@ class AccessAnalyzerServiceRole(Construct):
         an organisation trail or a key.
         """
         if self.organization_id is None or self.kms_key_arn is None or not self.trail_arns:
-            raise ValueError(
+            raise IamPolicyError(
                 "key_policy_statements() is for organisation trails with a key; set organization_trail=True "
                 "and kms_key_arn."
             )
@@ -235,12 +236,14 @@ def _check_organization_arguments(
     organization_trail: bool, organization_id: str | None, trail_arns: Sequence[str] | None
 ) -> None:
     if organization_trail and (organization_id is None or not trail_arns):
-        raise ValueError(
+        raise IamPolicyError(
             "organization_trail=True needs organization_id (o-...) and trail_arns (the organisation trail's ARN): "
             "the logs are under AWSLogs/<organization id>/<account>/ and the trail is in another account."
         )
     if not organization_trail and organization_id is not None:
-        raise ValueError("organization_id is only used with organization_trail=True; set it, or drop organization_id.")
+        raise IamPolicyError(
+            "organization_id is only used with organization_trail=True; set it, or drop organization_id."
+        )
 
 
 def _to_json(document: Any) -> str:

@@ -9,6 +9,7 @@ from policygen._names import POLICY_CHECK_TYPE
 from policygen.constructs.bindings import Attr
 from policygen.constructs.framework import Construct
 from policygen.constructs.provider import AccessAnalyzerDataSource, AccessAnalyzerProvider
+from policygen.errors import InvalidArgumentError
 from policygen.policy.findings import FindingType
 
 
@@ -97,18 +98,20 @@ class PolicyCheck(AccessAnalyzerDataSource):
 def _check_props(check: PolicyCheck, *, policy: Any, denied_actions: Sequence[str] | None, fail_on: str | None) -> None:
     """Fail fast, naming the prop and the fix (tokens are left to the provider, which checks them at plan)."""
     if not isinstance(policy, str) or not policy.strip():
-        raise ValueError(f"policy must be the JSON text of a policy document (a string or a token), not {policy!r}.")
+        raise InvalidArgumentError(
+            f"policy must be the JSON text of a policy document (a string or a token), not {policy!r}."
+        )
     if denied_actions is not None:
         # A token list (Token.as_list) is a list of strings too, so this holds for it as well.
         if isinstance(denied_actions, str) or not all(isinstance(a, str) for a in denied_actions):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"denied_actions must be a list of action names such as ['iam:PutRolePolicy'], not {denied_actions!r}."
             )
         if not denied_actions:
-            raise ValueError(
+            raise InvalidArgumentError(
                 "denied_actions is empty, which checks nothing; list at least one action, or leave denied_actions "
                 "out so that CheckAccessNotGranted is not called."
             )
     types = [t.value for t in FindingType]
     if fail_on is not None and not check._framework.is_unresolved(fail_on) and fail_on not in types:
-        raise ValueError(f"fail_on must be one of {', '.join(types)}, not {fail_on!r}.")
+        raise InvalidArgumentError(f"fail_on must be one of {', '.join(types)}, not {fail_on!r}.")

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from policygen.emulator.actions import actions_for, placeholders_for, service_prefix
+from policygen.errors import PolicygenError
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class Activity:
         return not self.service_level
 
 
-class TooMuchData(Exception):
+class TooMuchData(PolicygenError):
     """The window holds more CloudTrail data than one generation may read."""
 
 

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
+from policygen.errors import PolicygenError
+
 ValidationReason = Literal["unknownOperation", "cannotParse", "fieldValidationFailed", "other", "notSupported"]
 
 
-class AccessAnalyzerError(Exception):
+class AccessAnalyzerError(PolicygenError):
     """An error answered to the client: an error code, an HTTP status, a message and extra members."""
 
     code: ClassVar[str] = "InternalServerException"

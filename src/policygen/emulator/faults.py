@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from policygen.emulator.exceptions import AccessAnalyzerError, InternalServerException, ThrottlingException
+from policygen.errors import InvalidArgumentError
 
 FaultKind = Literal["throttle", "internal", "drop"]
 FaultPhase = Literal["before", "after"]
@@ -51,11 +52,13 @@ class FaultPlan:
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.rate <= 1.0:
-            raise ValueError(f"The fault rate must be between 0 and 1; got {self.rate}.")
+            raise InvalidArgumentError(f"The fault rate must be between 0 and 1; got {self.rate}.")
         if self.rate > 0 and not (self.kinds and self.phases):
-            raise ValueError("A fault rate above 0 needs at least one fault kind and one phase.")
+            raise InvalidArgumentError("A fault rate above 0 needs at least one fault kind and one phase.")
         if not (math.isfinite(self.latency) and self.latency >= 0):  # NaN compares false to everything
-            raise ValueError(f"The latency must be a finite number of seconds, 0 or more; got {self.latency}.")
+            raise InvalidArgumentError(
+                f"The latency must be a finite number of seconds, 0 or more; got {self.latency}."
+            )
 
 
 @dataclass(frozen=True)

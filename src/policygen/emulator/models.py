@@ -69,6 +69,7 @@ from policygen.emulator.exceptions import (
     ValidationException,
 )
 from policygen.emulator.world import JobError, World
+from policygen.errors import InvalidArgumentError
 
 JobState = Literal["IN_PROGRESS", "SUCCEEDED", "FAILED", "CANCELED"]
 Clock = Callable[[], datetime]
@@ -201,13 +202,13 @@ class PolicyGenerationBackend:
         if daily_quota is not None and (
             isinstance(daily_quota, bool) or not isinstance(daily_quota, int) or daily_quota < 0
         ):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"The daily quota must be a whole number, 0 or more (or None for AWS's); got {daily_quota!r}."
             )
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise ValueError(f"The concurrency must be a whole number, 1 or more; got {concurrency!r}.")
+            raise InvalidArgumentError(f"The concurrency must be a whole number, 1 or more; got {concurrency!r}.")
         if not 0 <= job_seconds <= MAX_JOB_SECONDS:  # also refuses NaN
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"The job duration must be from 0 to {MAX_JOB_SECONDS:g} seconds (7 days, after which the "
                 f"service forgets a job); got {job_seconds!r}."
             )

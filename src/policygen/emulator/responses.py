@@ -30,6 +30,7 @@ from policygen.emulator.validation import (
     service_model,
     validate_input,
 )
+from policygen.errors import EndpointStateError
 
 # The SigV4 header shape; any credentials are accepted, but the header must be well formed. Its
 # credential scope names the Region the request is for (the service's state is regional).
@@ -163,7 +164,7 @@ class PolicyGenerationResponses:
         try:
             caller = _CALLER.get()
         except LookupError:
-            raise RuntimeError("No request is being answered; answer requests with dispatch().") from None
+            raise EndpointStateError("No request is being answered; answer requests with dispatch().") from None
         return self.backend.regional(caller, create=create)
 
     def start_policy_generation(self, params: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:

@@ -57,6 +57,7 @@ from policygen.emulator.responses import (
 from policygen.emulator.state import StateFolder, job_record, read_jobs
 from policygen.emulator.urls import operation_of
 from policygen.emulator.world import World
+from policygen.errors import EndpointStateError, InvalidArgumentError
 
 log = logging.getLogger(__name__)
 
@@ -86,25 +87,29 @@ def is_loopback(host: str) -> bool:
 def _check_options(host: str, port: int, allow_remote: bool, socket_timeout: float | None, max_body_bytes: int) -> None:
     """Raise ValueError, with the fix, for the options :class:`Emulator` cannot serve safely with."""
     if not host:
-        raise ValueError(
+        raise InvalidArgumentError(
             "The emulator's host is empty, which binds every network interface; use 127.0.0.1 or ::1, "
             "or name the interface and pass allow_remote=True."
         )
     if not is_loopback(host) and not allow_remote:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"The emulator would listen on {host}, which is not a loopback address: other machines could "
             "reach it, and it accepts any signature and serves the policies it derives from CloudTrail "
             "logs. Listen on 127.0.0.1 or ::1, or pass allow_remote=True (--allow-remote) to expose it "
             "on purpose."
         )
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-        raise ValueError(f"The emulator's port must be a whole number from 0 to 65535 (0: a free one); got {port!r}.")
+        raise InvalidArgumentError(
+            f"The emulator's port must be a whole number from 0 to 65535 (0: a free one); got {port!r}."
+        )
     if socket_timeout is not None and not (math.isfinite(socket_timeout) and socket_timeout > 0):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"The socket timeout must be a number of seconds above 0, or None for no limit; got {socket_timeout!r}."
         )
     if isinstance(max_body_bytes, bool) or not isinstance(max_body_bytes, int) or max_body_bytes < 0:
-        raise ValueError(f"The body limit must be a whole number of bytes, 0 or more; got {max_body_bytes!r}.")
+        raise InvalidArgumentError(
+            f"The body limit must be a whole number of bytes, 0 or more; got {max_body_bytes!r}."
+        )
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -455,7 +460,7 @@ class Emulator:
         Raises OSError when the address cannot be bound (the port is taken, IPv6 is off).
         """
         if self._server is not None:
-            raise RuntimeError("The emulator is already running; call stop() before starting it again.")
+            raise EndpointStateError("The emulator is already running; call stop() before starting it again.")
         if self.state_dir is not None:
             self._open_state(self.state_dir)
         try:

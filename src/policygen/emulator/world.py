@@ -15,6 +15,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
+from policygen.errors import InvalidArgumentError
+
 JobErrorCode = Literal[
     "AUTHORIZATION_ERROR", "RESOURCE_NOT_FOUND_ERROR", "SERVICE_QUOTA_EXCEEDED_ERROR", "SERVICE_ERROR"
 ]
@@ -86,13 +88,13 @@ class World:
     def from_document(cls, document: Any) -> World:
         """A world from the parsed JSON of a world file; ValueError when its shape is wrong."""
         if not isinstance(document, dict):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f'A world is a JSON object such as {{"accessRoles": [...], "trails": [...]}}; got '
                 f"{_json_type(document)}."
             )
         unknown = sorted(set(document) - set(WORLD_KEYS))
         if unknown:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Unknown key(s) {', '.join(repr(k[:40]) for k in unknown[:5])}: a world has only "
                 f"{', '.join(WORLD_KEYS)}."
             )
@@ -101,7 +103,7 @@ class World:
         denied = _strings(document, "deniedAccessKeys")
         accounts = document.get("accounts")
         if accounts is not None and not isinstance(accounts, dict):
-            raise ValueError(
+            raise InvalidArgumentError(
                 "accounts must be an object of access key ids to 12-digit account ids, such as "
                 f'{{"AKIAIOSFODNN7EXAMPLE": "111122223333"}}; got {_json_type(accounts)}.'
             )
@@ -145,13 +147,13 @@ def _check_accounts(accounts: dict[Any, Any]) -> None:
     for key, account in accounts.items():
         shown = repr(key[:40]) if isinstance(key, str) else _json_type(key)
         if not isinstance(key, str) or not _ACCESS_KEY_ID.fullmatch(key):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"accounts: the key {shown} is not an access key id (letters, digits and underscores, at "
                 "most 128, such as AKIAIOSFODNN7EXAMPLE)."
             )
         if not isinstance(account, str) or not _ACCOUNT_ID.fullmatch(account):
             value = repr(account[:40]) if isinstance(account, str) else _json_type(account)
-            raise ValueError(
+            raise InvalidArgumentError(
                 f'accounts[{shown}] must be a 12-digit account id as a string, such as "111122223333"; got {value}.'
             )
 
@@ -181,8 +183,8 @@ def _strings(document: dict[str, Any], key: str) -> frozenset[str] | None:
     if value is None:
         return None
     if not isinstance(value, list):
-        raise ValueError(f"{key} must be an array of strings; got {_json_type(value)}.")
+        raise InvalidArgumentError(f"{key} must be an array of strings; got {_json_type(value)}.")
     for index, item in enumerate(value):
         if not isinstance(item, str):
-            raise ValueError(f"{key}[{index}] must be a string; got {_json_type(item)}.")
+            raise InvalidArgumentError(f"{key}[{index}] must be a string; got {_json_type(item)}.")
     return frozenset(value)

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from policygen.errors import InvalidArgumentError
 from policygen.policy.catalog import Catalog, get_catalog
 from policygen.policy.compare import find_new_access
 from policygen.policy.document import IDENTITY_POLICY, PolicyDocument, parse_policy
@@ -109,7 +110,7 @@ class Access:
 
     def __post_init__(self) -> None:
         if not self.actions and not self.resources:
-            raise ValueError("An Access needs at least one action or one resource to check for.")
+            raise InvalidArgumentError("An Access needs at least one action or one resource to check for.")
 
 
 def check_no_new_access(

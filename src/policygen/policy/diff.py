@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from policygen.errors import InvalidArgumentError
 from policygen.policy.catalog import Catalog, get_catalog
 from policygen.policy.document import PolicyDocument, parse_policy
 from policygen.policy.grants import effective_actions
@@ -190,7 +191,7 @@ def render_diff(diff: PolicyDiff, format: Format = "text") -> str:
         return _markdown(diff)
     if format == "text":
         return _text(diff)
-    raise ValueError(f"The diff format {format!r} is not one of text, json, markdown.")
+    raise InvalidArgumentError(f"The diff format {format!r} is not one of text, json, markdown.")
 
 
 def _documents(policy: PolicyInput, name: str) -> list[PolicyDocument]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from policygen.errors import PolicyDocumentError
+from policygen.errors import InvalidArgumentError, PolicyDocumentError
 from policygen.policy.findings import Finding, FindingType, finding
 from policygen.policy.grammar import IDENTITY_POLICY as IDENTITY_POLICY  # noqa: PLC0414
 from policygen.policy.grammar import POLICY_TYPES as POLICY_TYPES  # noqa: PLC0414
@@ -87,7 +87,7 @@ def parse_policy(
     every other problem is in the document's ``problems``.
     """
     if policy_type not in POLICY_TYPES:
-        raise ValueError(f"The policy type {policy_type!r} is not one of {', '.join(POLICY_TYPES)}.")
+        raise InvalidArgumentError(f"The policy type {policy_type!r} is not one of {', '.join(POLICY_TYPES)}.")
     try:
         value = load_json(text, name, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:

@@ -245,7 +245,7 @@ def estimated_seconds(generations: Sequence[GenerationChange]) -> tuple[int, int
     the apply returns, unless one of its generations waits for completion (``wait_for_completion``).
     Regions run side by side: the apply takes as long as the longest of them.
     """
-    estimates = [(q.estimated_apply_seconds, q.estimated_ready_seconds) for q in _quotas(list(generations))]
+    estimates = [(q.estimated_apply_seconds, q.estimated_ready_seconds) for q in region_quotas(list(generations))]
     return max((a for a, _ in estimates), default=0), max((r for _, r in estimates), default=0)
 
 
@@ -256,7 +256,7 @@ def _one_region_seconds(started: int, waits: bool) -> tuple[int, int]:
     return SECONDS_PER_JOB * (started if waits else started - 1), SECONDS_PER_JOB * started
 
 
-def _quotas(generations: list[GenerationChange]) -> list[RegionQuota]:
+def region_quotas(generations: list[GenerationChange]) -> list[RegionQuota]:
     """The jobs started per Region (None: the unknown Region), ordered by Region name, the unknown first."""
     counts: dict[str | None, int] = {}
     waits: dict[str | None, bool] = {}
@@ -273,7 +273,7 @@ def _quotas(generations: list[GenerationChange]) -> list[RegionQuota]:
 # plan's prior_state. One whose inputs wait for apply (a job not started yet) is a "read" in
 # resource_changes, with nothing known. The review shows what the plan has; it calls no service.
 
-_POLICY_READS = (GENERATED_POLICY_TYPE, POLICY_CHECK_TYPE)
+POLICY_READS = (GENERATED_POLICY_TYPE, POLICY_CHECK_TYPE)
 
 
 @dataclass(frozen=True)
@@ -319,15 +319,15 @@ class PolicyRead:
         }
 
 
-def _days(delta: timedelta) -> float:
+def in_days(delta: timedelta) -> float:
     return round(float(delta.total_seconds()) / 86400, 1)
 
 
-def _number(value: float) -> str:
+def format_number(value: float) -> str:
     return f"{value:g}"
 
 
-def _minutes(seconds: int) -> str:
+def format_minutes(seconds: int) -> str:
     if seconds < 60:
         return f"{seconds} s"
     minutes = seconds / 60

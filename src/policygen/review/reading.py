@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from policygen.errors import BinaryPlanError, PolicygenError
-from policygen.review.model import _POLICY_READS, RESOURCE_TYPE
+from policygen.review.model import POLICY_READS, RESOURCE_TYPE
 from policygen.spec.fields import REQUEST_FIELDS, Field
 from policygen.timestamps import parse_time
 
@@ -54,6 +54,13 @@ def load_plan(text: str | bytes, source: str = "the plan") -> dict[str, Any]:
     """
     if isinstance(text, bytes):
         text = _decode(text, source)
+    if not text.strip():
+        raise PolicygenError(
+            f"{source} is empty: `terraform show -json PLANFILE` gave nothing, which it does when it fails "
+            "(its error goes to standard error, not into the pipe). Run it in the folder where the plan was "
+            "made, the one where `terraform init` ran (for a cdktf app, cdktf.out/stacks/STACK), and pass "
+            "its output."
+        )
     try:
         plan = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -244,7 +251,7 @@ def _check_policy_reads(plan: dict[str, Any]) -> None:
     values = _expect(prior.get("values"), "prior_state.values", "object") or {}
     _check_data_module(values.get("root_module"), "prior_state.values.root_module", 0)
     for index, change in enumerate(plan.get("resource_changes") or []):
-        if change.get("mode") == "data" and change.get("type") in _POLICY_READS:
+        if change.get("mode") == "data" and change.get("type") in POLICY_READS:
             where = f"resource_changes[{index}]"
             _expect(change.get("address"), f"{where}.address", "string", required=True)
             body = _expect(change.get("change"), f"{where}.change", "object") or {}
@@ -256,7 +263,7 @@ def _check_data_module(module: Any, where: str, depth: int) -> None:
     for index, resource in enumerate(_expect(module.get("resources"), f"{where}.resources", "array") or []):
         at = f"{where}.resources[{index}]"
         _expect(resource, at, "object", required=True)
-        if resource.get("mode") != "data" or resource.get("type") not in _POLICY_READS:
+        if resource.get("mode") != "data" or resource.get("type") not in POLICY_READS:
             continue
         _expect(resource.get("address"), f"{at}.address", "string", required=True)
         values = _expect(resource.get("values"), f"{at}.values", "object") or {}

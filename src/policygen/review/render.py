@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from policygen._names import GENERATED_POLICY_TYPE
-from policygen.review.model import SECONDS_PER_JOB, GenerationChange, Review, _minutes
+from policygen.review.model import SECONDS_PER_JOB, GenerationChange, Review, format_minutes
 
 
 def to_markdown(review: Review) -> str:
@@ -35,13 +35,14 @@ def to_markdown(review: Review) -> str:
         )
         if max(q.jobs_started for q in review.regions) > 1:
             timing = (
-                f"{order} Expected apply time about **{_minutes(review.estimated_apply_seconds)}**, every policy "
-                f"ready about **{_minutes(review.estimated_ready_seconds)}** after the apply starts (see the warnings)."
+                f"{order} Expected apply time about **{format_minutes(review.estimated_apply_seconds)}**, every policy "
+                f"ready about **{format_minutes(review.estimated_ready_seconds)}** after the apply starts "
+                "(see the warnings)."
             )
         else:  # one job per Region: each starts at once
             subject = "The policy" if review.jobs_started == 1 else "Every policy"
             timing = (
-                f"{order} {subject} should be ready about **{_minutes(SECONDS_PER_JOB)}** after the apply starts"
+                f"{order} {subject} should be ready about **{format_minutes(SECONDS_PER_JOB)}** after the apply starts"
                 + (" (the apply waits for it)." if review.estimated_apply_seconds else "; the apply does not wait.")
             )
         lines.append(f"Applying starts **{review.jobs_started}** job(s): {started}.{timing}")

@@ -18,7 +18,7 @@ from typing import Any
 from policygen._names import GENERATED_POLICY_TYPE
 from policygen.provider.rules.outside import ENDED_BADLY, ENDED_OUTSIDE, ended_outside_detail
 from policygen.review.model import (
-    _POLICY_READS,
+    POLICY_READS,
     RESOURCE_TYPE,
     SECONDS_PER_JOB,
     GenerationChange,
@@ -28,10 +28,10 @@ from policygen.review.model import (
     ReviewWarning,
     TrailChange,
     Window,
-    _days,
-    _minutes,
-    _number,
-    _quotas,
+    format_minutes,
+    format_number,
+    in_days,
+    region_quotas,
 )
 from policygen.review.reading import MAX_MODULE_DEPTH
 from policygen.service_limits import (
@@ -75,7 +75,7 @@ def review_plan(plan: dict[str, Any], *, region: str | None = None) -> Review:
         configured = regions.get(key)
         generation_region, note = _region(configured, region)
         generations.append(_generation(change, action, generation_region, note, timestamp))
-    quotas = _quotas(generations)
+    quotas = region_quotas(generations)
     warnings = [w for g in generations for w in _generation_warnings(g)]
     warnings += _plan_warnings(generations, quotas)
     warnings += _ended_outside(plan)
@@ -147,13 +147,13 @@ def _window(values: dict[str, Any], unknown: dict[str, Any], timestamp: datetime
     if start_at is None:
         return Window(start, end, lookback, None, False, "(known after apply)")
     if end_at is not None:
-        days = _days(end_at - start_at)
-        return Window(start, end, lookback, days, False, f"{start} to {end} ({_number(days)} days)")
+        days = in_days(end_at - start_at)
+        return Window(start, end, lookback, days, False, f"{start} to {end} ({format_number(days)} days)")
     if timestamp is None:
         return Window(start, None, lookback, None, False, f"{start} to the time of apply")
-    days = _days(timestamp - start_at)
+    days = in_days(timestamp - start_at)
     return Window(
-        start, None, lookback, days, False, f"{start} to the time of apply ({_number(days)} days as of the plan)"
+        start, None, lookback, days, False, f"{start} to the time of apply ({format_number(days)} days as of the plan)"
     )
 
 
@@ -232,7 +232,7 @@ def _generation_warnings(generation: GenerationChange) -> list[ReviewWarning]:
     window = generation.window
     if generation.starts_job and window is not None and window.days is not None and window.days >= NEAR_LIMIT_DAYS:
         message = (
-            f"The window is {_number(window.days)} days, near the {MAX_WINDOW_DAYS}-day maximum: the job reads "
+            f"The window is {format_number(window.days)} days, near the {MAX_WINDOW_DAYS}-day maximum: the job reads "
             f"every log file of the window, so it takes longer and is closer to the {MAX_LOG_FILES:,}-file limit."
         )
         if window.end_time is None and not window.resolved_at_apply:
@@ -310,20 +310,20 @@ def _plan_warnings(generations: list[GenerationChange], quotas: list[RegionQuota
         where = quota.region or "an unknown Region (the plan does not name it; counted as one Region)"
         if side_by_side:
             expect = (
-                f"expect them to hold the apply about {_minutes(quota.estimated_apply_seconds)} and its policies to "
-                f"be ready about {_minutes(quota.estimated_ready_seconds)} after the apply starts, while the other "
-                "Regions' jobs run side by side"
+                f"expect them to hold the apply about {format_minutes(quota.estimated_apply_seconds)} and its "
+                f"policies to be ready about {format_minutes(quota.estimated_ready_seconds)} after the apply starts, "
+                "while the other Regions' jobs run side by side"
             )
         else:
             expect = (
-                f"expect the apply to take about {_minutes(quota.estimated_apply_seconds)} and every policy to be "
-                f"ready about {_minutes(quota.estimated_ready_seconds)} after it starts"
+                f"expect the apply to take about {format_minutes(quota.estimated_apply_seconds)} and every policy to "
+                f"be ready about {format_minutes(quota.estimated_ready_seconds)} after it starts"
             )
         warnings.append(
             ReviewWarning(
                 "one_at_a_time",
                 f"Access Analyzer runs one generation at a time per account and Region, so the {quota.jobs_started} "
-                f"jobs in {where} run one after another: {expect} (~{_minutes(SECONDS_PER_JOB)} per job; longer "
+                f"jobs in {where} run one after another: {expect} (~{format_minutes(SECONDS_PER_JOB)} per job; longer "
                 "windows and busier trails take longer).",
             )
         )
@@ -338,13 +338,13 @@ def _policy_reads(plan: dict[str, Any]) -> tuple[PolicyRead, ...]:
         reads[resource["address"]] = _read(resource)
     for change in plan.get("resource_changes") or []:
         deferred = (change.get("change") or {}).get("actions") == ["read"]
-        if change.get("mode") == "data" and change.get("type") in _POLICY_READS and deferred:
+        if change.get("mode") == "data" and change.get("type") in POLICY_READS and deferred:
             reads[change["address"]] = PolicyRead(change["address"], change["type"], known=False)
     return tuple(reads[address] for address in sorted(reads))
 
 
 def _data_resources(module: dict[str, Any], depth: int) -> list[dict[str, Any]]:
-    found = [r for r in module.get("resources") or [] if r.get("mode") == "data" and r.get("type") in _POLICY_READS]
+    found = [r for r in module.get("resources") or [] if r.get("mode") == "data" and r.get("type") in POLICY_READS]
     if depth < MAX_MODULE_DEPTH:
         for child in module.get("child_modules") or []:
             found += _data_resources(child, depth + 1)

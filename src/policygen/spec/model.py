@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from policygen.errors import InvalidArgumentError
 from policygen.spec import fields
 from policygen.spec.fields import REQUEST_FIELDS, TRAIL_FIELDS, Field
 from policygen.timestamps import format_timestamp, parse_timestamp
@@ -118,9 +119,7 @@ def resolve_request(
             start = today - timedelta(days=days - 1)
         details["startTime"] = format_timestamp(start)
     if "clientToken" not in request:
-        request["clientToken"] = derive_client_token(
-            request, doc.get("triggers"), instance=instance, replaces=replaces
-        )
+        request["clientToken"] = derive_client_token(request, doc.get("triggers"), instance=instance, replaces=replaces)
     return request
 
 
@@ -198,5 +197,7 @@ def _instant(value: str) -> datetime:
     """A timestamp of a checked document (the checks refuse one without a zone)."""
     parsed = parse_timestamp(value)
     if parsed is None:
-        raise ValueError(f"{value!r} is not an ISO 8601 timestamp with a time zone; check the document first.")
+        raise InvalidArgumentError(
+            f"{value!r} is not an ISO 8601 timestamp with a time zone; check the document first."
+        )
     return parsed

@@ -27,7 +27,7 @@ from ruamel.yaml.events import (
 )
 from ruamel.yaml.parser import RoundTripParser
 
-from policygen.errors import Problem
+from policygen.errors import PolicygenError, Problem
 from policygen.spec.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, MAX_TEXT, cut, quote
 
 #: File suffixes that a spec folder is searched for.
@@ -119,6 +119,8 @@ def unreadable(path: Path, exc: OSError) -> str:
         return "the path is a loop of symbolic links (a link that leads back to itself); point it at a spec file."
     if exc.errno == errno.ENOENT and os.path.islink(path):
         return f"the path is a symbolic link to {quote(os.readlink(path))}, which does not exist; fix the link."
+    if exc.errno == errno.ENOENT and not path.is_absolute():
+        return f"no such file or folder in the working folder, {os.getcwd()}; check the path."
     if exc.errno == errno.ENOENT:
         return "no such file or folder; check the path."
     if exc.errno == errno.ENOTDIR:
@@ -156,7 +158,7 @@ def position(text: str, index: int) -> tuple[int, int]:
 # ---- bounds on the parser's events -------------------------------------------------------------
 
 
-class LimitExceeded(Exception):
+class LimitExceeded(PolicygenError):
     """The document passed a limit at this place (1-based line and column)."""
 
     def __init__(self, line: int, column: int, message: str) -> None:
