@@ -59,6 +59,9 @@ _LOCK_POLL_SECONDS = 0.5
 #: Error codes of answers that say the service is passing through trouble (after botocore's own
 #: retries): a wait keeps asking through them, as through an endpoint it cannot reach.
 _PASSING_CODES = frozenset({"InternalServerException", "ThrottlingException", "ServiceUnavailable"})
+#: Error codes with which a service refuses credentials that have expired (rest-json: the first).
+_EXPIRED_CODES = frozenset({"ExpiredTokenException", "ExpiredToken"})
+_SOURCE = " They are the source credentials of `assume_role`, which need sts:AssumeRole on the role."
 _NO_REGION = (
     "No AWS Region is configured for Access Analyzer; set the provider's `region`, `--region`, "
     "AWS_REGION or AWS_DEFAULT_REGION (an empty one counts as unset), or `region` in the AWS profile."
@@ -100,6 +103,48 @@ Findings = list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
+class AssumeRole:
+    """The provider's ``assume_role`` block: a role to assume (sts:AssumeRole) before calling Access Analyzer.
+
+    The fields are those of terraform-provider-aws's block and of STS's AssumeRole request. The
+    credentials are refreshed before they expire (botocore's refreshable credentials), and once
+    more when the service says they have (a long wait on another clock).
+    """
+
+    role_arn: str
+    session_name: str = "policygen"
+    external_id: str | None = None
+    #: DurationSeconds; None: the role's default (one hour).
+    duration_seconds: int | None = None
+    policy: str | None = None
+    policy_arns: tuple[str, ...] = ()
+    tags: tuple[tuple[str, str], ...] = ()
+    transitive_tag_keys: tuple[str, ...] = ()
+    source_identity: str | None = None
+
+    def request(self) -> dict[str, Any]:
+        """The AssumeRole request's members, as botocore names them, without the role ARN."""
+        members: dict[str, Any] = {"RoleSessionName": self.session_name}
+        optional = {
+            "ExternalId": self.external_id,
+            "DurationSeconds": self.duration_seconds,
+            "Policy": self.policy,
+            "SourceIdentity": self.source_identity,
+            "PolicyArns": [{"arn": arn} for arn in self.policy_arns] or None,
+            "Tags": [{"Key": k, "Value": v} for k, v in self.tags] or None,
+            "TransitiveTagKeys": list(self.transitive_tag_keys) or None,
+        }
+        members.update({k: v for k, v in optional.items() if v is not None})
+        return members
+
+    @property
+    def account(self) -> str:
+        """The role's account, from its ARN (``arn:PARTITION:iam::ACCOUNT:role/NAME``)."""
+        parts = self.role_arn.split(":")
+        return parts[4] if len(parts) > 5 else "(unknown)"
+
+
+@dataclass(frozen=True)
 class ClientSettings:
     """Where and as whom to call Access Analyzer. None means boto3's normal configuration chain
     (``AWS_REGION``, ``AWS_PROFILE``, ``AWS_ENDPOINT_URL_ACCESSANALYZER``, shared config files)."""
@@ -111,6 +156,10 @@ class ClientSettings:
     retry_mode: str | None = None
     #: Attempts per call, the first included. None: AWS_MAX_ATTEMPTS, else 8.
     max_attempts: int | None = None
+    #: A role to assume first (the provider's ``assume_role`` block), or None: the chain's own credentials.
+    assume_role: AssumeRole | None = None
+    #: Endpoint URL of STS for ``assume_role``. None: AWS_ENDPOINT_URL_STS, else the Region's.
+    sts_endpoint_url: str | None = None
 
 
 class AccessAnalyzer:
@@ -152,7 +201,10 @@ class AccessAnalyzer:
         # other SDKs read, so honour it too. An empty value counts as unset.
         region = s.region or os.environ.get("AWS_REGION") or None
         try:
-            session = boto3.session.Session(profile_name=s.profile, region_name=region)
+            if s.assume_role is None:
+                session = boto3.session.Session(profile_name=s.profile, region_name=region)
+            else:
+                session = _assumed_role_session(s.profile, region, s.assume_role, s.sts_endpoint_url)
             self._session = session
             client = session.client(
                 "accessanalyzer",
@@ -195,12 +247,39 @@ class AccessAnalyzer:
         import botocore.exceptions
 
         self.client  # noqa: B018  # made for its checks
+        role = self.settings.assume_role
         try:
             credentials = self._session.get_credentials()
+            if credentials is not None and role is not None:
+                credentials.get_frozen_credentials()  # assumes the role now: its refusal is the plan's
+        except botocore.exceptions.ClientError as exc:
+            raise self._assume_role_error(exc) from exc
+        except botocore.exceptions.NoCredentialsError as exc:
+            raise ServiceError(_NO_CREDENTIALS + _SOURCE if role else _NO_CREDENTIALS) from exc
         except botocore.exceptions.BotoCoreError as exc:
             raise ServiceError(f"The AWS credentials for Access Analyzer cannot be loaded: {exc}") from exc
         if credentials is None:
             raise ServiceError(_NO_CREDENTIALS)
+
+    def _assume_role_error(self, exc: Any) -> ServiceError:
+        """The error of an AssumeRole that STS refused, naming the role, its account and the fix."""
+        role = self.settings.assume_role
+        error = exc.response.get("Error", {})
+        code, message = error.get("Code", ""), error.get("Message", "") or str(exc)
+        if role is None:
+            return ServiceError(f"Loading AWS credentials failed with {code}: {message}", code=code)
+        fix = (
+            "Check that the role exists, that its trust policy lets the caller's account assume it, and that "
+            "`external_id` matches the trust policy's sts:ExternalId condition (if it has one)."
+            if code == "AccessDenied"
+            else "Check the `assume_role` block (role_arn, duration, policy, tags)."
+        )
+        return ServiceError(
+            f"Could not assume the role {role.role_arn} (account {role.account}) for Access Analyzer: STS said "
+            f"{code}: {message} {fix}",
+            code=code,
+            operation="AssumeRole",
+        )
 
     def start(self, request: dict[str, Any]) -> str:
         """StartPolicyGeneration; returns the job id."""
@@ -459,8 +538,21 @@ class AccessAnalyzer:
         import botocore.exceptions
 
         try:
-            response: dict[str, Any] = getattr(self.client, method)(**kwargs)
+            try:
+                response: dict[str, Any] = getattr(self.client, method)(**kwargs)
+            except botocore.exceptions.ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code", "")
+                if self.settings.assume_role is None or code not in _EXPIRED_CODES:
+                    raise
+                # The role's credentials expired by the service's clock before botocore's own refresh:
+                # assume the role again (a new client and session) and call once more.
+                log.info("the assumed role's credentials expired (%s); assuming the role again", code)
+                with self._lock:
+                    self._client = None
+                response = getattr(self.client, method)(**kwargs)
         except botocore.exceptions.ClientError as exc:
+            if exc.operation_name == "AssumeRole":
+                raise self._assume_role_error(exc) from exc
             raise self._translate(operation, kwargs, exc) from exc
         except botocore.exceptions.NoCredentialsError as exc:
             raise ServiceError(_NO_CREDENTIALS, operation=operation) from exc
@@ -552,6 +644,47 @@ class AccessAnalyzer:
             code="ServiceQuotaExceededException",
             operation="StartPolicyGeneration",
         )
+
+
+def _assumed_role_session(
+    profile: str | None, region: str | None, role: AssumeRole, sts_endpoint_url: str | None
+) -> Any:
+    """A boto3 session whose credentials are ``role``'s, assumed with the chain's (``profile``) and refreshed.
+
+    botocore's own pieces do the work (AssumeRoleCredentialFetcher, DeferredRefreshableCredentials),
+    given to a fresh botocore session as the first credential provider of its chain, so that they
+    are refreshed before they expire, during a long wait too.
+    """
+    import boto3
+    import botocore.credentials
+    import botocore.session
+
+    source = botocore.session.Session(profile=profile)
+    region = region or source.get_config_variable("region")
+
+    def sts_client(service_name: str, **kwargs: Any) -> Any:
+        return source.create_client(service_name, region_name=region, endpoint_url=sts_endpoint_url, **kwargs)
+
+    fetcher = botocore.credentials.AssumeRoleCredentialFetcher(
+        client_creator=sts_client,
+        source_credentials=source.get_credentials(),
+        role_arn=role.role_arn,
+        extra_args=role.request(),
+    )
+    credentials = botocore.credentials.DeferredRefreshableCredentials(
+        refresh_using=fetcher.fetch_credentials, method="assume-role"
+    )
+
+    class AssumedRole(botocore.credentials.CredentialProvider):  # type: ignore[misc]
+        METHOD = "assume-role"
+        CANONICAL_NAME = "policygen-assume-role"
+
+        def load(self) -> Any:
+            return credentials
+
+    assumed = botocore.session.Session()
+    assumed.get_component("credential_provider").insert_before("env", AssumedRole())
+    return boto3.session.Session(botocore_session=assumed, region_name=region)
 
 
 def _passing(exc: ServiceError) -> bool:

@@ -11,7 +11,9 @@ from tf.types import Number, String, Unknown
 from tf.utils import Diagnostics
 
 from policygen._names import PROVIDER_SOURCE, PROVIDER_TYPE
+from policygen.client_settings import endpoint_problem
 from policygen.errors import ServiceError
+from policygen.provider.assume_role import ASSUME_ROLE_BLOCK, assume_role_of, assume_role_problems
 from policygen.provider.generated_policy import GeneratedPolicyDataSource
 from policygen.provider.policy_check import PolicyCheckDataSource
 from policygen.provider.policy_generation import PolicyGenerationHandler
@@ -21,8 +23,18 @@ from policygen.provider.rules.memory import ProcessMemory
 from policygen.service import AccessAnalyzer, ClientSettings, settings_problems
 
 
+def _contains_unknown(value: object) -> bool:
+    if value is Unknown:
+        return True
+    if isinstance(value, dict):
+        return any(_contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_contains_unknown(v) for v in value)
+    return False
+
+
 class PolicygenProvider(Provider):
-    """``provider "accessanalyzer" { region, profile, endpoint }``."""
+    """``provider "accessanalyzer" { region, profile, endpoint, assume_role { ... } }``."""
 
     def __init__(self) -> None:
         #: Set by StopProvider (Terraform's answer to Ctrl-C): waits end and creates return their job.
@@ -73,12 +85,20 @@ class PolicygenProvider(Provider):
                     "Default: AWS_RETRY_MODE, else `standard`.",
                 ),
                 Attribute(
+                    "sts_endpoint",
+                    String(),
+                    optional=True,
+                    description="Endpoint URL of STS for `assume_role`, e.g. the embedded endpoint's. Default: "
+                    "AWS_ENDPOINT_URL_STS, else the Region's.",
+                ),
+                Attribute(
                     "max_attempts",
                     Number(),
                     optional=True,
                     description="Attempts per call, the first included. Default: AWS_MAX_ATTEMPTS, else 8.",
                 ),
             ],
+            block_types=[ASSUME_ROLE_BLOCK],
         )
 
     def validate_config(self, diags: Diagnostics, config: Config) -> None:
@@ -91,6 +111,13 @@ class PolicygenProvider(Provider):
                 diags.add_error(title, message, path=[where])
             else:  # an environment variable the setting defaults to
                 diags.add_error(f"Invalid {where}", message)
+        sts = config.get("sts_endpoint")
+        if isinstance(sts, str) and (problem := endpoint_problem(sts)):
+            diags.add_error("Invalid sts_endpoint", problem, path=["sts_endpoint"])
+        block = config.get("assume_role")
+        if isinstance(block, dict):
+            for name, problem in assume_role_problems(block):
+                diags.add_error(f"Invalid assume_role.{name}", problem, path=["assume_role", name])
         mode = config.get("retry_mode")
         if isinstance(mode, str) and mode not in ("standard", "adaptive"):
             diags.add_error(
@@ -119,10 +146,12 @@ class PolicygenProvider(Provider):
                 endpoint_url=config.get("endpoint"),
                 retry_mode=config.get("retry_mode"),
                 max_attempts=int(attempts) if attempts else None,
+                assume_role=assume_role_of(config.get("assume_role")),
+                sts_endpoint_url=config.get("sts_endpoint"),
             ),
             interrupt=self.interrupted,
         )
-        if any(config.get(name) is Unknown for name in ("region", "profile", "endpoint")):
+        if _contains_unknown({name: config.get(name) for name in ("region", "profile", "endpoint", "assume_role")}):
             return
         try:
             self.service.verify()
