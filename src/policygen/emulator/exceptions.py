@@ -177,6 +177,17 @@ class UnrecognizedClientException(AccessAnalyzerError):
     status = 403
 
 
+class ExpiredTokenException(AccessAnalyzerError):
+    """403: temporary credentials past their Expiration (AWS's Common Errors: "The security token included in the
+    request is expired", HTTP 403)."""
+
+    code = "ExpiredTokenException"
+    status = 403
+
+    def __init__(self, message: str = "The security token included in the request is expired") -> None:
+        super().__init__(message)
+
+
 class RequestExpired(AccessAnalyzerError):
     """400: the request's date is more than 15 minutes from the service's clock (Common Errors)."""
 

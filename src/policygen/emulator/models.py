@@ -225,8 +225,8 @@ class PolicyGenerationBackend:
         self._save: Callable[[list[Job]], None] | None = None
         self._save_lock = threading.Lock()
 
-    def caller(self, access_key_id: str | None, region: str | None) -> AccountRegion:
-        """The partition of a request signed with ``access_key_id`` for ``region``.
+    def caller(self, access_key_id: str | None, region: str | None, account: str | None = None) -> AccountRegion:
+        """The partition of a request signed with ``access_key_id`` (or acting in ``account``) for ``region``.
 
         Raises InvalidSignatureException when the signature names no Region, or something that is
         not shaped like one (AWS's front door refuses a credential scope it cannot serve).
@@ -237,7 +237,7 @@ class PolicyGenerationBackend:
                 f"Credential should be scoped to a valid region, not {shown}. Sign the request for the Region "
                 "of the jobs (the SDK's region_name, --region, AWS_REGION), such as us-east-1."
             )
-        return AccountRegion(self.world.account_of(access_key_id), region)
+        return AccountRegion(account or self.world.account_of(access_key_id), region)
 
     def regional(self, where: AccountRegion, *, create: bool = False) -> RegionalBackend:
         """The state of one account in one Region.

@@ -19,9 +19,10 @@ from policygen.emulator.exceptions import (
     IncompleteSignatureException,
     MissingAuthenticationTokenException,
 )
+from policygen.emulator.identity import authenticate
 from policygen.emulator.models import AccountRegion, Job, PolicyGenerationBackend, RegionalBackend
 from policygen.emulator.policy_checks import HANDLERS as POLICY_CHECK_HANDLERS
-from policygen.emulator.signing import verify as verify_signature
+from policygen.emulator.sessions import SessionStore
 from policygen.emulator.urls import resolve
 from policygen.emulator.validation import (
     body_document,
@@ -101,8 +102,8 @@ def protocol_error_response(status: int, code: str, message: str) -> Response:
 def check_signature(headers: Mapping[str, str], query: Mapping[str, list[str]]) -> Credential:
     """Require a SigV4 ``Authorization`` header (or a presigned query); return its access key id and Region.
 
-    The signature is not verified here, only its presence and shape; :mod:`policygen.emulator.signing`
-    verifies it when the world names secrets.
+    The signature is not verified here, only its presence and shape; :mod:`policygen.emulator.identity`
+    has it verified when the world names secrets.
     """
     authorization = headers.get("authorization")
     if authorization is None:
@@ -153,11 +154,13 @@ class PolicyGenerationResponses:
     """One method per implemented operation: parameters in, JSON-ready document out.
 
     The operations see only the partition of the service that belongs to the caller of the request
-    :meth:`dispatch` is answering (its account and Region): :meth:`regional`.
+    :meth:`dispatch` is answering (its account and Region): :meth:`regional`. A request signed with
+    credentials STS issued acts in the role's account (``sessions``; :mod:`policygen.emulator.identity`).
     """
 
-    def __init__(self, backend: PolicyGenerationBackend) -> None:
+    def __init__(self, backend: PolicyGenerationBackend, sessions: SessionStore | None = None) -> None:
         self.backend = backend
+        self.sessions = sessions if sessions is not None else SessionStore()
 
     def regional(self, *, create: bool = False) -> RegionalBackend:
         """The caller's account and Region of the service (kept once ``create`` starts a job there)."""
@@ -228,18 +231,10 @@ class PolicyGenerationResponses:
         """Answer one request: authenticate, route, read and validate input, call, serialise."""
         try:
             credential = check_signature(request.headers, request.query)
-            world = self.backend.world
-            if world.checks_signatures:
-                verify_signature(
-                    request.method,
-                    request.path,
-                    request.raw_query,
-                    request.headers,
-                    request.body,
-                    secrets=world.secret_access_keys,
-                    now=self.backend.clock(),
-                )
-            caller = self.backend.caller(credential.access_key_id, credential.region)
+            principal = authenticate(
+                request, credential.access_key_id, world=self.backend.world, sessions=self.sessions, now=self.backend.clock()
+            )
+            caller = self.backend.caller(credential.access_key_id, credential.region, principal.account)
             operation, labels = resolve(request.method, request.path)
             self.backend.authorize(credential.access_key_id, operation)
             model = service_model().operation_model(operation)
@@ -254,11 +249,3 @@ class PolicyGenerationResponses:
         except AccessAnalyzerError as error:
             response = error_response(error)
         return response
-
-    def caller_of(self, request: Request) -> tuple[str | None, str | None]:
-        """The account and Region a request is signed for, as far as its signature tells (for the request log)."""
-        try:
-            credential = check_signature(request.headers, request.query)
-        except AccessAnalyzerError:
-            return None, None
-        return self.backend.world.account_of(credential.access_key_id), credential.region

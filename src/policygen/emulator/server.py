@@ -45,17 +45,12 @@ from policygen.emulator.cloudtrail import Limits
 from policygen.emulator.exceptions import AccessAnalyzerError, BadRequestException, InternalServerException
 from policygen.emulator.faults import Fault, FaultInjector, FaultPlan
 from policygen.emulator.framing import DEFAULT_SOCKET_TIMEOUT, MAX_BODY_BYTES
+from policygen.emulator.front import FrontDoor
 from policygen.emulator.models import DEFAULT_CONCURRENCY, Clock, PolicyGenerationBackend, utc_now
 from policygen.emulator.requestlog import RequestLog, RequestRecord
-from policygen.emulator.responses import (
-    PolicyGenerationResponses,
-    Request,
-    Response,
-    error_response,
-    protocol_error_response,
-)
-from policygen.emulator.state import StateFolder, job_record, read_jobs
-from policygen.emulator.urls import operation_of
+from policygen.emulator.responses import Request, Response, error_response, protocol_error_response
+from policygen.emulator.sessions import SessionStore
+from policygen.emulator.state import SESSIONS_FILE, StateFolder, job_record, read_jobs, read_sessions
 from policygen.emulator.world import World
 from policygen.errors import EndpointStateError, InvalidArgumentError
 
@@ -186,7 +181,7 @@ class _Handler(BaseHTTPRequestHandler):
             raw_query=url.query,
         )
         self._request = request
-        self._operation = operation_of(request.method, request.path)
+        self._operation = self.server.responses.operation_of(request)
         fault = self.server.faults.draw(self._operation)
         if self.server.faults.plan.latency:
             time.sleep(self.server.faults.plan.latency)
@@ -297,7 +292,7 @@ class _Server(ThreadingHTTPServer):
     def __init__(
         self,
         address: tuple[str, int],
-        responses: PolicyGenerationResponses,
+        responses: FrontDoor,
         faults: FaultInjector,
         *,
         requests: RequestLog | None = None,
@@ -366,7 +361,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class Emulator:
-    """The embedded Access Analyzer endpoint, running in a thread of this process.
+    """The embedded Access Analyzer endpoint (and enough STS: :mod:`~policygen.emulator.sts`), in a thread of this process.
 
     Args:
         host: The address to bind; loopback by default (``127.0.0.1``; ``::1`` and ``localhost``
@@ -381,7 +376,7 @@ class Emulator:
             Region (the service allows 1).
         cloudtrail_dir: A folder of CloudTrail logs in the S3 delivery layout to generate policies
             from; default: none, so every job SUCCEEDS with no activity and no policy.
-        world: The access roles and trails that exist; default: everything exists.
+        world: The access roles, trails, accounts and assumable roles; default: everything exists.
         faults: Faults and latency to inject; default: none. Change later with ``emu.faults.configure``.
         limits: CloudTrail data a generation may read; default: AWS's 100,000 files and 25 GB.
         clock: Where the time comes from (UTC, timezone-aware); tests may pass a fake one.
@@ -394,8 +389,8 @@ class Emulator:
         state_dir: A folder to keep the jobs in (``--state-dir``), so that they survive a restart:
             :meth:`start` reads them back (and locks the folder against other endpoints, raising
             :class:`~policygen.errors.StateFolderLockedError`), every start or cancel writes them
-            before it is answered, :meth:`stop` releases the folder. Default: none, jobs live in
-            memory only. See :mod:`policygen.emulator.state`.
+            before it is answered (and STS sessions, when issued), :meth:`stop` releases the folder.
+            Default: none, jobs and sessions live in memory only. See :mod:`policygen.emulator.state`.
 
     :meth:`restart` stops the endpoint and starts it again on the same port, reading its jobs back
     from ``state_dir``: a client polling meanwhile sees connections refused for a moment, which
@@ -441,6 +436,8 @@ class Emulator:
             cloudtrail_dir=Path(cloudtrail_dir) if cloudtrail_dir is not None else None,
             limits=limits,
         )
+        #: The temporary credentials STS issued (:mod:`policygen.emulator.sessions`).
+        self.sessions = SessionStore()
         self.faults = FaultInjector(faults)
         #: Every request answered, counted by operation (and logged, with ``request_log``).
         self.requests = RequestLog(request_log)
@@ -480,26 +477,28 @@ class Emulator:
         return self.start()
 
     def _open_state(self, path: Path) -> None:
-        """Lock the state folder and load its jobs into the backend, which saves every change there."""
+        """Lock the state folder and load its jobs and sessions, which are saved there after every change."""
         state = StateFolder(path)
         try:
-            jobs = read_jobs(state, self.backend.clock)
+            jobs, sessions = read_jobs(state, self.backend.clock), read_sessions(state)
         except BaseException:
             state.close()
             raise
         self._state = state
         self.backend.restore(jobs, lambda all_jobs: state.save([job_record(job) for job in all_jobs]))
+        self.sessions.restore(sessions, lambda all: state.save([s.record() for s in all], SESSIONS_FILE, "sessions"))
 
     def _close_state(self) -> None:
         if self._state is not None:
             self.backend.stop_saving()
+            self.sessions.stop_saving()
             self._state.close()
             self._state = None
 
     def _bind(self) -> _Server:
         return _Server(
             (self.host, self.port),
-            PolicyGenerationResponses(self.backend),
+            FrontDoor(self.backend, self.sessions),
             self.faults,
             requests=self.requests,
             socket_timeout=self.socket_timeout,

@@ -70,8 +70,8 @@ _MISMATCH = (
 class _SignedHeadersAuth(SigV4Auth):  # type: ignore[misc]  # botocore ships no type hints
     """botocore's SigV4 signer, over exactly the headers the request says it signed."""
 
-    def __init__(self, credentials: Credentials, region: str, signed: list[str]) -> None:
-        super().__init__(credentials, SIGNING_NAME, region)
+    def __init__(self, credentials: Credentials, service: str, region: str, signed: list[str]) -> None:
+        super().__init__(credentials, service, region)
         self._signed = signed
 
     def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
@@ -90,11 +90,13 @@ def verify(
     *,
     secrets: Mapping[str, str],
     now: datetime,
+    service: str = SIGNING_NAME,
 ) -> None:
     """Raise the error AWS answers unless the request's SigV4 signature is right, and in time.
 
     ``headers`` have lower-case names; ``path`` and ``raw_query`` are as they arrived (still
-    percent-encoded). ``secrets`` maps access key ids to their secret access keys.
+    percent-encoded). ``secrets`` maps access key ids to their secret access keys. ``service`` is the
+    signing name the credential scope must name (``sts`` for STS's requests).
     """
     authorization = headers.get("authorization")
     if authorization is None:
@@ -113,8 +115,8 @@ def verify(
     if secret is None:
         raise UnrecognizedClientException("The security token included in the request is invalid.")
     signed_on = _signed_on(headers, match["date"])
-    if match["service"] != SIGNING_NAME:
-        raise InvalidSignatureException(f"Credential should be scoped to correct service: '{SIGNING_NAME}'.")
+    if match["service"] != service:
+        raise InvalidSignatureException(f"Credential should be scoped to correct service: '{service}'.")
     _check_skew(signed_on, now)
     signed = match["signed"].split(";")
     checksum = headers.get("x-amz-content-sha256")
@@ -127,7 +129,7 @@ def verify(
         data=body,
     )
     request.context["timestamp"] = signed_on.strftime(_AMZ_DATE)
-    auth = _SignedHeadersAuth(Credentials(key, secret), region, signed)
+    auth = _SignedHeadersAuth(Credentials(key, secret), service, region, signed)
     expected = auth.signature(auth.string_to_sign(request, auth.canonical_request(request)), request)
     if not hmac.compare_digest(expected, match["signature"]):
         raise InvalidSignatureException(_MISMATCH)

@@ -11,6 +11,10 @@ request is answered, and an endpoint that starts with the folder reads them back
   its timeline: it completes at the time it would have without the restart. The generated policy
   is derived again from the CloudTrail folder when first asked for. Jobs older than the seven days
   the service remembers are dropped.
+* **STS sessions are kept too** (``DIR/sessions.json``, written before the credentials are
+  answered): temporary credentials a client holds, and their expiry, survive a restart like the jobs
+  it waits for (:mod:`policygen.emulator.sessions`). The file holds their secrets, as the endpoint's
+  memory does: the folder is the endpoint's, for tests and offline use.
 * **Writes are atomic** and never follow a link (:class:`policygen.folders.Folder`): a reader (or a
   crash) sees the old file or the new one.
 * **One endpoint per folder.** The endpoint holds an exclusive lock (``flock``) on ``DIR/lock``
@@ -33,13 +37,15 @@ from typing import Any
 
 from policygen.emulator.exceptions import AccessAnalyzerError
 from policygen.emulator.models import AccountRegion, Clock, Job
+from policygen.emulator.sessions import Session
 from policygen.emulator.validation import parse_input, service_model
 from policygen.emulator.world import JobError
 from policygen.errors import StateFolderError, StateFolderLockedError
 from policygen.folders import Folder
 
-#: The file of the jobs, and the lock file, inside the state folder.
+#: The file of the jobs, of the STS sessions, and the lock file, inside the state folder.
 JOBS_FILE = "jobs.json"
+SESSIONS_FILE = "sessions.json"
 LOCK_FILE = "lock"
 #: The format of ``jobs.json``; a file of another format is refused, not guessed at.
 FORMAT = 1
@@ -108,34 +114,34 @@ class StateFolder:
             self._lock = -1
         self._folder.close()
 
-    def load(self) -> list[dict[str, Any]]:
-        """The job records in ``jobs.json`` (none when there is no file yet)."""
+    def load(self, name: str = JOBS_FILE, key: str = "jobs") -> list[dict[str, Any]]:
+        """The records under ``key`` in the file ``name`` (the jobs by default; none when there is no file yet)."""
         try:
-            data = self._folder.read(JOBS_FILE, MAX_STATE_BYTES)
+            data = self._folder.read(name, MAX_STATE_BYTES)
         except OSError as exc:
             reason = "it is a symbolic link, which is never followed" if exc.errno == errno.ELOOP else exc.strerror
-            raise self.error(f"{JOBS_FILE} cannot be read: {reason or exc}") from exc
+            raise self.error(f"{name} cannot be read: {reason or exc}") from exc
         if data is None:
             return []
         try:
             document = json.loads(data)
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-            raise self.error(f"{JOBS_FILE} is not JSON, so it was not written by policygen emulator") from exc
+            raise self.error(f"{name} is not JSON, so it was not written by policygen emulator") from exc
         if (
             not isinstance(document, dict)
             or document.get("format") != FORMAT
-            or not isinstance(document.get("jobs"), list)
+            or not isinstance(document.get(key), list)
         ):
-            raise self.error(f"{JOBS_FILE} is not a state file of format {FORMAT} of policygen emulator")
-        return list(document["jobs"])
+            raise self.error(f"{name} is not a state file of format {FORMAT} of policygen emulator")
+        return list(document[key])
 
-    def save(self, records: Sequence[dict[str, Any]]) -> None:
-        """Replace ``jobs.json`` with these records, atomically."""
-        data = json.dumps({"format": FORMAT, "jobs": list(records)}, indent=1).encode()
+    def save(self, records: Sequence[dict[str, Any]], name: str = JOBS_FILE, key: str = "jobs") -> None:
+        """Replace the file ``name`` (``jobs.json`` by default) with these records under ``key``, atomically."""
+        data = json.dumps({"format": FORMAT, key: list(records)}, indent=1).encode()
         try:
-            self._folder.write(JOBS_FILE, data, replace=True)
+            self._folder.write(name, data, replace=True)
         except OSError as exc:
-            raise self.error(f"{JOBS_FILE} cannot be written ({exc.strerror or exc})") from exc
+            raise self.error(f"{name} cannot be written ({exc.strerror or exc})") from exc
 
 
 def job_record(job: Job) -> dict[str, Any]:
@@ -187,3 +193,14 @@ def read_jobs(folder: StateFolder, clock: Clock) -> list[Job]:
         except (KeyError, TypeError, ValueError, AttributeError, AccessAnalyzerError) as exc:
             raise folder.error(f"job {index} of {JOBS_FILE} cannot be read ({exc!r})") from exc
     return jobs
+
+
+def read_sessions(folder: StateFolder) -> list[Session]:
+    """Every STS session of the folder; StateFolderError naming the first record that cannot be read."""
+    sessions = []
+    for index, record in enumerate(folder.load(SESSIONS_FILE, "sessions")):
+        try:
+            sessions.append(Session.from_record(record))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise folder.error(f"session {index} of {SESSIONS_FILE} cannot be read ({exc!r})") from exc
+    return sessions

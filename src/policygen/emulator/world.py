@@ -15,6 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
+from policygen.emulator.roles import Role, parse_roles
 from policygen.errors import InvalidArgumentError
 
 JobErrorCode = Literal[
@@ -25,7 +26,7 @@ JobErrorCode = Literal[
 #: credentials, so an unknown key is not refused). moto and AWS's documentation use the same id.
 DEFAULT_ACCOUNT = "123456789012"
 #: The keys of a world file (``World.from_file``).
-WORLD_KEYS = ("accessRoles", "trails", "deniedAccessKeys", "accounts", "secretAccessKeys")
+WORLD_KEYS = ("accessRoles", "trails", "deniedAccessKeys", "accounts", "secretAccessKeys", "roles")
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 #: An access key id: IAM's are 16 to 128 word characters (AKIA..., ASIA...); shorter fake ones such as
 #: AKIDEXAMPLE, which SDK examples use, are accepted too.
@@ -56,6 +57,8 @@ class World:
     not map belongs to :data:`DEFAULT_ACCOUNT`. ``secret_access_keys`` maps access key ids to their
     secrets: when it names any, every request's SigV4 signature is verified and other keys are
     refused (:mod:`policygen.emulator.signing`); when empty, any signature is accepted.
+    ``roles`` are the IAM roles STS lets callers assume (:mod:`policygen.emulator.roles`), by ARN;
+    None means every well-formed role ARN exists and trusts every caller.
     """
 
     access_roles: frozenset[str] | None = None
@@ -63,6 +66,7 @@ class World:
     denied_access_keys: frozenset[str] = frozenset()
     accounts: Mapping[str, str] = field(default_factory=_no_accounts, hash=False)
     secret_access_keys: Mapping[str, str] = field(default_factory=_no_accounts, hash=False, repr=False)
+    roles: Mapping[str, Role] | None = field(default=None, hash=False)
 
     def __post_init__(self) -> None:
         # Checked here, not only in from_document: World(...) from Python is the other way in. A
@@ -73,6 +77,8 @@ class World:
         secrets = dict(self.secret_access_keys)
         _check_secrets(secrets)
         object.__setattr__(self, "secret_access_keys", MappingProxyType(secrets))
+        if self.roles is not None:
+            object.__setattr__(self, "roles", MappingProxyType(dict(self.roles)))
 
     @classmethod
     def from_file(cls, path: Path) -> World:
@@ -113,7 +119,8 @@ class World:
                 "secretAccessKeys must be an object of access key ids to their secret access keys, such as "
                 f'{{"AKIAIOSFODNN7EXAMPLE": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}}; got {_json_type(secrets)}.'
             )
-        return cls(roles, trails, denied or frozenset(), accounts or {}, secrets or {})
+        assumable = parse_roles(document.get("roles"))
+        return cls(roles, trails, denied or frozenset(), accounts or {}, secrets or {}, assumable)
 
     @property
     def checks_signatures(self) -> bool:
