@@ -231,9 +231,8 @@ class PolicyGenerationResponses:
         """Answer one request: authenticate, route, read and validate input, call, serialise."""
         try:
             credential = check_signature(request.headers, request.query)
-            principal = authenticate(
-                request, credential.access_key_id, world=self.backend.world, sessions=self.sessions, now=self.backend.clock()
-            )
+            world, now = self.backend.world, self.backend.clock()
+            principal = authenticate(request, credential.access_key_id, world=world, sessions=self.sessions, now=now)
             caller = self.backend.caller(credential.access_key_id, credential.region, principal.account)
             operation, labels = resolve(request.method, request.path)
             self.backend.authorize(credential.access_key_id, operation)

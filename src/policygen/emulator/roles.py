@@ -101,13 +101,21 @@ def _role(arn: Any, entry: Any) -> Role:
         raise ValueError(f"roles[{shown}]: unknown key(s) {', '.join(repr(k[:40]) for k in unknown[:5])}.")
     trusted = entry.get("trustedAccounts", [account_of(arn)])
     if not isinstance(trusted, list) or not all(isinstance(a, str) and _ACCOUNT_ID.fullmatch(a) for a in trusted):
-        raise ValueError(f'roles[{shown}].trustedAccounts must be an array of 12-digit account ids such as "999999999999".')
+        raise ValueError(
+            f'roles[{shown}].trustedAccounts must be an array of 12-digit account ids such as "999999999999".'
+        )
     external_id = entry.get("externalId")
     # IAM's bounds of an external id (STS API Reference, AssumeRole: ExternalId, 2 to 1224 characters).
-    if external_id is not None and not (isinstance(external_id, str) and re.fullmatch(r"[\w+=,.@:/-]{2,1224}", external_id)):
+    if external_id is not None and not (
+        isinstance(external_id, str) and re.fullmatch(r"[\w+=,.@:/-]{2,1224}", external_id)
+    ):
         raise ValueError(f"roles[{shown}].externalId must be 2 to 1224 letters, digits or +=,.@:/- characters.")
     duration = entry.get("maxSessionDuration", DEFAULT_MAX_SESSION)
-    if isinstance(duration, bool) or not isinstance(duration, int) or not MIN_MAX_SESSION <= duration <= MAX_MAX_SESSION:
+    if (
+        isinstance(duration, bool)
+        or not isinstance(duration, int)
+        or not MIN_MAX_SESSION <= duration <= MAX_MAX_SESSION
+    ):
         raise ValueError(
             f"roles[{shown}].maxSessionDuration must be a whole number of seconds from {MIN_MAX_SESSION} to "
             f"{MAX_MAX_SESSION}, as IAM allows; got {duration!r}."

@@ -361,7 +361,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class Emulator:
-    """The embedded Access Analyzer endpoint (and enough STS: :mod:`~policygen.emulator.sts`), in a thread of this process.
+    """The embedded Access Analyzer endpoint, and enough STS (:mod:`~policygen.emulator.sts`), in a thread.
 
     Args:
         host: The address to bind; loopback by default (``127.0.0.1``; ``::1`` and ``localhost``

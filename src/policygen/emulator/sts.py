@@ -137,6 +137,25 @@ def action_of(request: Request) -> str | None:
     return action if action in OPERATIONS else None
 
 
+def _constraints(member: botocore.model.Shape, value: str) -> list[str]:
+    """What ``value`` breaks of the member's model constraints, each as STS words it ("Member must ...")."""
+    meta = member.metadata
+    if member.type_name == "integer":
+        if not re.fullmatch(r"-?[0-9]{1,10}", value):
+            return ["Member must be a number"]
+        number, what = int(value), "value"
+    else:
+        number, what = len(value), "length"
+    broken = []
+    if member.type_name == "string" and "pattern" in meta and not re.fullmatch(meta["pattern"], value):
+        broken.append(f"Member must satisfy regular expression pattern: {meta['pattern']}")
+    if "min" in meta and number < meta["min"]:
+        broken.append(f"Member must have {what} greater than or equal to {meta['min']}")
+    if "max" in meta and number > meta["max"]:
+        broken.append(f"Member must have {what} less than or equal to {meta['max']}")
+    return broken
+
+
 def _check_input(operation: str, params: dict[str, str]) -> None:
     """``ValidationError`` listing every top-level member that breaks the model, in STS's wording."""
     shape = service_model().operation_model(operation).input_shape
@@ -147,24 +166,12 @@ def _check_input(operation: str, params: dict[str, str]) -> None:
         if value is None:
             if name in shape.required_members:
                 problems.append(f"Value null at '{field}' failed to satisfy constraint: Member must not be null")
-            continue
-        meta = member.metadata
-        if member.type_name == "integer":
-            if not re.fullmatch(r"-?[0-9]{1,10}", value):
-                raise _validation(f"Value '{value[:40]}' at '{field}' failed to satisfy constraint: Member must be a number")
-            number = int(value)
-            if "min" in meta and number < meta["min"]:
-                problems.append(f"Value '{number}' at '{field}' failed to satisfy constraint: Member must have value greater than or equal to {meta['min']}")
-            if "max" in meta and number > meta["max"]:
-                problems.append(f"Value '{number}' at '{field}' failed to satisfy constraint: Member must have value less than or equal to {meta['max']}")
-        elif member.type_name == "string":
-            shown = "***" if meta.get("sensitive") else value[:100]
-            if "pattern" in meta and not re.fullmatch(meta["pattern"], value):
-                problems.append(f"Value '{shown}' at '{field}' failed to satisfy constraint: Member must satisfy regular expression pattern: {meta['pattern']}")
-            if "min" in meta and len(value) < meta["min"]:
-                problems.append(f"Value '{shown}' at '{field}' failed to satisfy constraint: Member must have length greater than or equal to {meta['min']}")
-            if "max" in meta and len(value) > meta["max"]:
-                problems.append(f"Value '{shown}' at '{field}' failed to satisfy constraint: Member must have length less than or equal to {meta['max']}")
+        elif member.type_name in ("integer", "string"):
+            shown = "***" if member.metadata.get("sensitive") else value[:100]
+            problems += [
+                f"Value '{shown}' at '{field}' failed to satisfy constraint: {broken}"
+                for broken in _constraints(member, value)
+            ]
     if problems:
         count = f"{len(problems)} validation error{'s' if len(problems) > 1 else ''} detected"
         raise _validation(f"{count}: {'; '.join(problems)}")
@@ -217,8 +224,8 @@ class StsResponses:
                 raise StsError(
                     "InvalidAction",
                     400,
-                    f"Could not find operation {action[:100]} for version {params.get('Version', 'NO_VERSION_SPECIFIED')[:40]}; "
-                    f"this endpoint emulates only {', '.join(OPERATIONS)} of STS.",
+                    f"Could not find operation {action[:100]} for version {params.get('Version', '-')[:40]}; this "
+                    f"endpoint emulates only {', '.join(OPERATIONS)} of STS.",
                 )
             caller = self._caller(request, action)
             _check_input(action, params)
@@ -312,7 +319,8 @@ class StsResponses:
             raise StsError(
                 "ExpiredTokenException",
                 400,
-                f"Token expired: current date/time {int(now.timestamp())} must be before the expiration date/time{int(expires)}",
+                f"Token expired: current date/time {int(now.timestamp())} must be before the expiration "
+                f"date/time{int(expires)}",
             )
         role = self._role(params["RoleArn"], None)
         if role is None or not role.web_identity:
