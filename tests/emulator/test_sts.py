@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -404,3 +405,34 @@ def test_the_aws_cli_assumes_a_role_and_sees_the_refusals(emu: Emulator, tmp_pat
         "(AccessDenied) when calling the AssumeRole operation: User: "
         "arn:aws:sts::111111111111:assumed-role/PolicyGeneration/cli is not authorized" in refused.stderr
     )
+
+
+@pytest.mark.parametrize(
+    ("world", "said"),
+    [
+        (None, "STS: any well-formed role ARN may be assumed by any caller"),
+        (WORLD, "STS: 3 role(s) in --world may be assumed, each by the accounts it trusts"),
+    ],
+)
+def test_the_command_says_which_roles_may_be_assumed(tmp_path: Path, world: Any, said: str) -> None:
+    """`policygen emulator --world` reads "roles" and says on stderr, when it starts, which roles may be assumed."""
+    args = []
+    if world is not None:
+        (tmp_path / "world.json").write_text(json.dumps(world))
+        args = ["--world", str(tmp_path / "world.json")]
+    run = "import sys; from policygen.emulator.cli import main; sys.exit(main(sys.argv[1:]))"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", run, "--port", "0", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip().removeprefix("listening on ")
+        if world is not None:
+            _refused(lambda: _sts(url).assume_role(RoleArn=OIDC, RoleSessionName="s0"), "AccessDenied", 403)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert said in err
+    assert proc.returncode == 0

@@ -128,8 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The command line of ``policygen emulator``."""
     parser = argparse.ArgumentParser(
         prog="policygen emulator",
-        description="Serve the IAM Access Analyzer policy-generation API on loopback, "
-        "for tests and offline use. Prints 'listening on URL' first; stops on SIGINT or SIGTERM.",
+        description="Serve the IAM Access Analyzer policy-generation API, and STS's AssumeRole, "
+        "AssumeRoleWithWebIdentity and GetCallerIdentity, on loopback, for tests and offline use. Prints "
+        "'listening on URL' first; stops on SIGINT or SIGTERM.",
     )
     parser.add_argument(
         "--host",
@@ -222,9 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help='JSON {"accessRoles": [...], "trails": [...], "deniedAccessKeys": [...], "accounts": {"AKID": '
-        '"111122223333"}, "secretAccessKeys": {"AKID": "SECRET"}}: jobs naming other roles or trails FAIL; each '
-        "access key's jobs are its account's; with secrets, signatures are verified and other keys refused "
-        "(default: all exist, every key in 123456789012, any signature accepted)",
+        '"111122223333"}, "secretAccessKeys": {"AKID": "SECRET"}, "roles": {"ROLE_ARN": {"trustedAccounts": [...], '
+        '"externalId": "...", "maxSessionDuration": 3600, "webIdentity": true}}}: jobs naming other roles or trails '
+        "FAIL; each access key's jobs are its account's; with secrets, signatures are verified and other keys refused; "
+        "STS lets only the roles named be assumed (default: all exist, every key in 123456789012, any signature "
+        "accepted, any role assumable)",
     )
     faults = parser.add_argument_group("fault injection")
     faults.add_argument(
@@ -376,6 +379,20 @@ def _announce(emulator: Emulator, args: argparse.Namespace) -> None:
         print(
             "policygen emulator: signatures are not checked: any access key and secret is accepted (name each "
             """key's secret in --world's "secretAccessKeys" to check them)""",
+            file=sys.stderr,
+            flush=True,
+        )
+    if world.roles is None:
+        print(
+            "policygen emulator: STS: any well-formed role ARN may be assumed by any caller, acting in the role's "
+            """account (name the roles in --world's "roles" to allow only those)""",
+            file=sys.stderr,
+            flush=True,
+        )
+    else:
+        print(
+            f"policygen emulator: STS: {len(world.roles)} role(s) in --world may be assumed, each by the accounts it "
+            "trusts; any other role is refused with AccessDenied",
             file=sys.stderr,
             flush=True,
         )

@@ -82,7 +82,7 @@ class World:
 
     @classmethod
     def from_file(cls, path: Path) -> World:
-        """A world from JSON: ``{"accessRoles": [...], "trails": [...], "deniedAccessKeys": [...], "accounts": {...}}``.
+        """A world from JSON: ``{"accessRoles": [...], "trails": [...], "accounts": {...}, "roles": {...}, ...}``.
 
         Every key is optional; a missing (or null) ``accessRoles`` or ``trails`` means all of them
         exist. Raises OSError when the file cannot be read, ``json.JSONDecodeError`` when it is not
