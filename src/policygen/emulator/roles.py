@@ -32,6 +32,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from policygen.errors import InvalidArgumentError
+
 #: An IAM role ARN: ``arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME`` (IAM User Guide, "IAM ARNs";
 #: a role name is 1 to 64 of ``[\w+=,.@-]``, a path ``/`` or ``/.../``).
 ROLE_ARN = re.compile(
@@ -79,11 +81,11 @@ def permissive_role(role_arn: str, caller_account: str) -> Role:
 
 
 def parse_roles(value: Any) -> dict[str, Role] | None:
-    """The ``"roles"`` of a world document (None when absent); ValueError naming the entry that is wrong."""
+    """The ``"roles"`` of a world document (None when absent); InvalidArgumentError naming the wrong entry."""
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise ValueError(
+        raise InvalidArgumentError(
             "roles must be an object of role ARNs to their trust, such as "
             '{"arn:aws:iam::111111111111:role/PolicyGeneration": {"trustedAccounts": ["999999999999"]}}.'
         )
@@ -93,15 +95,15 @@ def parse_roles(value: Any) -> dict[str, Role] | None:
 def _role(arn: Any, entry: Any) -> Role:
     shown = repr(arn[:100]) if isinstance(arn, str) else "a key"
     if not isinstance(arn, str) or not ROLE_ARN.fullmatch(arn):
-        raise ValueError(f"roles: {shown} is not a role ARN such as arn:aws:iam::111111111111:role/NAME.")
+        raise InvalidArgumentError(f"roles: {shown} is not a role ARN such as arn:aws:iam::111111111111:role/NAME.")
     if not isinstance(entry, dict):
-        raise ValueError(f"roles[{shown}] must be an object with any of {', '.join(ROLE_KEYS)}.")
+        raise InvalidArgumentError(f"roles[{shown}] must be an object with any of {', '.join(ROLE_KEYS)}.")
     unknown = sorted(set(entry) - set(ROLE_KEYS))
     if unknown:
-        raise ValueError(f"roles[{shown}]: unknown key(s) {', '.join(repr(k[:40]) for k in unknown[:5])}.")
+        raise InvalidArgumentError(f"roles[{shown}]: unknown key(s) {', '.join(repr(k[:40]) for k in unknown[:5])}.")
     trusted = entry.get("trustedAccounts", [account_of(arn)])
     if not isinstance(trusted, list) or not all(isinstance(a, str) and _ACCOUNT_ID.fullmatch(a) for a in trusted):
-        raise ValueError(
+        raise InvalidArgumentError(
             f'roles[{shown}].trustedAccounts must be an array of 12-digit account ids such as "999999999999".'
         )
     external_id = entry.get("externalId")
@@ -109,18 +111,20 @@ def _role(arn: Any, entry: Any) -> Role:
     if external_id is not None and not (
         isinstance(external_id, str) and re.fullmatch(r"[\w+=,.@:/-]{2,1224}", external_id)
     ):
-        raise ValueError(f"roles[{shown}].externalId must be 2 to 1224 letters, digits or +=,.@:/- characters.")
+        raise InvalidArgumentError(
+            f"roles[{shown}].externalId must be 2 to 1224 letters, digits or +=,.@:/- characters."
+        )
     duration = entry.get("maxSessionDuration", DEFAULT_MAX_SESSION)
     if (
         isinstance(duration, bool)
         or not isinstance(duration, int)
         or not MIN_MAX_SESSION <= duration <= MAX_MAX_SESSION
     ):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"roles[{shown}].maxSessionDuration must be a whole number of seconds from {MIN_MAX_SESSION} to "
             f"{MAX_MAX_SESSION}, as IAM allows; got {duration!r}."
         )
     web_identity = entry.get("webIdentity", False)
     if not isinstance(web_identity, bool):
-        raise ValueError(f"roles[{shown}].webIdentity must be true or false.")
+        raise InvalidArgumentError(f"roles[{shown}].webIdentity must be true or false.")
     return Role(arn, frozenset(trusted), external_id, duration, web_identity)

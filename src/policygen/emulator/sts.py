@@ -83,7 +83,11 @@ _QUERY_CODES = {
 
 
 class StsError(Exception):
-    """An STS error: its code, HTTP status and message, sent as an ``ErrorResponse`` document."""
+    """An STS error: its code, HTTP status and message, sent as an ``ErrorResponse`` document.
+
+    Raised and caught in this module only (:meth:`StsResponses.dispatch` answers it); what leaves the
+    module is the XML response.
+    """
 
     def __init__(self, code: str, status: int, message: str) -> None:
         super().__init__(message)
@@ -345,17 +349,17 @@ class StsResponses:
 def _jwt_claims(token: str) -> dict[str, Any]:
     """The claims of a JSON Web Token (RFC 7519), its signature unchecked; InvalidIdentityToken if it is none."""
     parts = token.split(".")
-    try:
-        if len(parts) != 3:
-            raise ValueError("not three parts")
-        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-        if not isinstance(claims, dict):
-            raise ValueError("claims are not an object")
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+    claims: Any = None
+    if len(parts) == 3:
+        try:
+            claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            claims = None
+    if not isinstance(claims, dict):
         raise StsError(
             "InvalidIdentityToken",
             400,
-            f"The web identity token is not a JSON Web Token ({exc}): three base64url parts, the second a JSON object "
-            "of claims, as OIDC providers issue them.",
-        ) from None
+            "The web identity token is not a JSON Web Token: three base64url parts, the second a JSON object of "
+            "claims, as OIDC providers issue them.",
+        )
     return claims

@@ -86,13 +86,13 @@ class World:
 
         Every key is optional; a missing (or null) ``accessRoles`` or ``trails`` means all of them
         exist. Raises OSError when the file cannot be read, ``json.JSONDecodeError`` when it is not
-        JSON, and ValueError, saying what is wrong, for any other shape.
+        JSON, and InvalidArgumentError (a ValueError), saying what is wrong, for any other shape.
         """
         return cls.from_document(json.loads(path.read_text(encoding="utf-8")))
 
     @classmethod
     def from_document(cls, document: Any) -> World:
-        """A world from the parsed JSON of a world file; ValueError when its shape is wrong."""
+        """A world from the parsed JSON of a world file; InvalidArgumentError when its shape is wrong."""
         if not isinstance(document, dict):
             raise InvalidArgumentError(
                 f'A world is a JSON object such as {{"accessRoles": [...], "trails": [...]}}; got '
@@ -115,7 +115,7 @@ class World:
             )
         secrets = document.get("secretAccessKeys")
         if secrets is not None and not isinstance(secrets, dict):
-            raise ValueError(
+            raise InvalidArgumentError(
                 "secretAccessKeys must be an object of access key ids to their secret access keys, such as "
                 f'{{"AKIAIOSFODNN7EXAMPLE": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}}; got {_json_type(secrets)}.'
             )
@@ -170,11 +170,11 @@ def _check_secrets(secrets: dict[Any, Any]) -> None:
     for key, secret in secrets.items():
         shown = repr(key[:40]) if isinstance(key, str) else _json_type(key)
         if not isinstance(key, str) or not _ACCESS_KEY_ID.fullmatch(key):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"secretAccessKeys: the key {shown} is not an access key id (such as AKIAIOSFODNN7EXAMPLE)."
             )
         if not isinstance(secret, str) or not secret:
-            raise ValueError(f"secretAccessKeys[{shown}] must be the secret access key, a non-empty string.")
+            raise InvalidArgumentError(f"secretAccessKeys[{shown}] must be the secret access key, a non-empty string.")
 
 
 def _json_type(value: Any) -> str:
