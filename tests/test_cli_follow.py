@@ -286,7 +286,7 @@ def test_endpoint_comes_from_the_environment(
 def test_unknown_profile_exits_1_naming_it(emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
     """--profile is passed to boto3: a profile missing from the config files is a clear error, exit 1."""
     assert main(["status", UNKNOWN_JOB, "--profile", "nobody", "--endpoint-url", emulator.url]) == 1
-    assert "The AWS profile of `profile` = 'nobody' is not in your AWS config files" in capsys.readouterr().err
+    assert "The AWS profile 'nobody' is not in your AWS config files" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -30,8 +30,10 @@
     ├── ProviderInstallError   the Terraform provider launcher could not be written
     ├── ProviderPackageError   the self-contained provider package, its mirrors or lock entry could
     │                          not be built or read
-    └── StateFolderError       the embedded endpoint's --state-dir cannot be used (unreadable, not its own)
-        └── StateFolderLockedError    another endpoint is using the folder
+    ├── StateFolderError       the embedded endpoint's --state-dir cannot be used (unreadable, not its own)
+    │   └── StateFolderLockedError    another endpoint is using the folder
+    └── UnsafeFileError        a file was refused: a link, not a regular file, too large (also an OSError)
+        └── FileTakenError            the name is taken and replacing it was not asked for (also a FileExistsError)
 
 Errors raised by lower libraries (botocore, ruamel.yaml, jsonschema) are translated into these in
 exactly one place each: ``policygen.service`` for botocore, ``policygen.spec.load`` for YAML and
@@ -270,3 +272,14 @@ class StateFolderLockedError(StateFolderError):
 
 class ProviderPackageError(PolicygenError):
     """The self-contained provider package (``policygen package``), a mirror or a lock entry could not be made."""
+
+
+class UnsafeFileError(PolicygenError, OSError):
+    """A file or name in a folder was refused (policygen.folders): a link, not a regular file, too large.
+
+    Also an OSError, with ``errno`` and ``filename``, so that callers handling file errors handle it.
+    """
+
+
+class FileTakenError(UnsafeFileError, FileExistsError):
+    """The name is taken in the folder, and the caller asked not to replace what is there."""

@@ -22,12 +22,10 @@ import stat
 from pathlib import Path
 from types import TracebackType
 
+from policygen.errors import FileTakenError, InvalidArgumentError, UnsafeFileError
+
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-
-
-class FileExists(FileExistsError):
-    """The name is taken in the folder, and the caller asked not to replace what is there."""
 
 
 class Folder:
@@ -74,14 +72,14 @@ class Folder:
             return None
         with os.fdopen(fd, "rb") as stream:
             if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
-                raise OSError(errno.EINVAL, "not a regular file", str(self.path / name))
+                raise UnsafeFileError(errno.EINVAL, "not a regular file", str(self.path / name))
             data = stream.read(limit + 1)
         if len(data) > limit:
-            raise OSError(errno.EFBIG, f"larger than {limit:,} bytes", str(self.path / name))
+            raise UnsafeFileError(errno.EFBIG, f"larger than {limit:,} bytes", str(self.path / name))
         return data
 
     def write(self, name: str, data: bytes, *, replace: bool) -> None:
-        """Write ``data`` to ``name`` atomically; with ``replace`` False, raise :class:`FileExists` if taken.
+        """Write ``data`` to ``name`` atomically; with ``replace`` False, raise :class:`FileTakenError` if taken.
 
         With ``replace``, whatever is under the name (a file, a link) is replaced by a rename, never
         written through. Without it, the new file is hard-linked to the name, which fails when the
@@ -101,7 +99,7 @@ class Folder:
                 try:
                     os.link(temporary, name, src_dir_fd=self.fd, dst_dir_fd=self.fd, follow_symlinks=False)
                 except FileExistsError as exc:
-                    raise FileExists(errno.EEXIST, "file exists", str(self.path / name)) from exc
+                    raise FileTakenError(errno.EEXIST, "file exists", str(self.path / name)) from exc
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(temporary, dir_fd=self.fd)
@@ -121,4 +119,4 @@ class Folder:
 def _check_name(name: str) -> None:
     """A name of one entry of the folder: no separator, not ``.`` or ``..``."""
     if not name or "/" in name or "\0" in name or name in {".", ".."}:
-        raise ValueError(f"{name!r} is not the name of a file in a folder.")
+        raise InvalidArgumentError(f"{name!r} is not the name of a file in a folder.")

@@ -19,8 +19,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from policygen.errors import JobFailedError, JobNotFinishedError, PolicygenError, ServiceError
-from policygen.folders import FileExists, Folder
+from policygen.errors import FileTakenError, JobFailedError, JobNotFinishedError, PolicygenError, ServiceError
+from policygen.folders import Folder
 from policygen.service import FINAL_STATUSES, AccessAnalyzer
 
 #: Longest pause between two progress callbacks while waiting (a live display ticks every second).
@@ -346,7 +346,7 @@ def write_policies(result: GeneratedPolicies, directory: Path, *, overwrite: boo
             path = directory / name
             try:
                 folder.write(name, (json.dumps(policy, indent=2) + "\n").encode(), replace=overwrite)
-            except FileExists as exc:
+            except FileTakenError as exc:
                 raise _taken(path) from exc
             except OSError as exc:
                 raise PolicygenError(

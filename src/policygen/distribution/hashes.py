@@ -21,6 +21,8 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from policygen.errors import ProviderPackageError
+
 
 def zip_hash(archive: Path) -> str:
     """The ``zh:`` hash of a release zip."""
@@ -45,7 +47,7 @@ def _hash1(files: Iterable[tuple[str, str]]) -> str:
     summary = hashlib.sha256()
     for name, digest in files:
         if "\n" in name:
-            raise ValueError(f"A file name with a line break cannot be hashed: {name!r}.")
+            raise ProviderPackageError(f"A file name with a line break cannot be hashed: {name!r}.")
         summary.update(f"{digest}  {name}\n".encode())
     return "h1:" + base64.b64encode(summary.digest()).decode()
 
