@@ -16,6 +16,7 @@ _EXPORTS = {
     "PolicyGeneration": "policygen.constructs",
     "PolicyGenerations": "policygen.constructs",
     "AccessAnalyzerProvider": "policygen.constructs",
+    "AccountProviders": "policygen.constructs",
     "GeneratedPolicy": "policygen.constructs",
     "PolicyCheck": "policygen.constructs",
     "TrailSpec": "policygen.constructs",
@@ -34,6 +35,7 @@ _EXPORTS = {
 
 __all__ = [
     "AccessAnalyzerProvider",
+    "AccountProviders",
     "AccessAnalyzerServiceRole",
     "DeployerPolicy",
     "GeneratedPolicy",
@@ -55,6 +57,7 @@ __all__ = [
 if TYPE_CHECKING:
     from policygen.constructs import (
         AccessAnalyzerProvider,
+        AccountProviders,
         GeneratedPolicy,
         PolicyCheck,
         PolicyGeneration,
