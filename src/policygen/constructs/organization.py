@@ -88,7 +88,7 @@ class AccountProviders(Construct):
             return provider
         role = self.roles.role_for(account)
         if role is None:
-            raise _missing({account: []}, self.roles)
+            raise self.roles.missing({account: []})
         alias = provider_alias(account, self.region)
         provider = AccessAnalyzerProvider(
             self,
@@ -117,25 +117,4 @@ class AccountProviders(Construct):
 
     def check(self, specs: Iterable[Spec]) -> None:
         """Raise AccountRoleError naming every account of ``specs`` without a role, with its specs."""
-        missing: dict[str, list[str]] = {}
-        for spec in specs:
-            account = account_of(spec.principal_arn)
-            if account is not None and self.roles.role_for(account) is None:
-                missing.setdefault(account, []).append(f"{spec.name} ({spec.source})")
-        if missing:
-            raise _missing(missing, self.roles)
-
-
-def _missing(missing: dict[str, list[str]], roles: AccountRoles) -> AccountRoleError:
-    lines = [
-        f"account {account}: {', '.join(specs)}" if specs else f"account {account}"
-        for account, specs in sorted(missing.items())
-    ]
-    example = next(iter(sorted(missing)))
-    return AccountRoleError(
-        f"{len(missing)} account(s) of the specs have no role to assume in {roles.describe()}: "
-        + "; ".join(lines)
-        + f". Add each to the roles (e.g. '{example}': 'arn:aws:iam::{example}:role/PolicyGeneration'), use a "
-        "pattern such as 'arn:aws:iam::{account}:role/PolicyGeneration', or move those specs out of the folder.",
-        accounts={account: list(specs) for account, specs in missing.items()},
-    )
+        self.roles.check(specs)

@@ -15,10 +15,11 @@ of the caller's account), so the account of a spec is the account of its ``princ
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from policygen.errors import InvalidArgumentError
+from policygen.errors import AccountRoleError, InvalidArgumentError
+from policygen.spec import Spec
 from policygen.spec.arns import parse_arn
 
 #: The placeholder of a role pattern.
@@ -104,6 +105,31 @@ class AccountRoles:
         if self.pattern is not None:
             return self.pattern.replace(ACCOUNT_PLACEHOLDER, account)
         return self.mapping.get(account)
+
+    def check(self, specs: Iterable[Spec]) -> None:
+        """Raise AccountRoleError naming every account of ``specs`` without a role, with its specs and the fix."""
+        missing: dict[str, list[str]] = {}
+        for spec in specs:
+            account = account_of(spec.principal_arn)
+            if account is not None and self.role_for(account) is None:
+                missing.setdefault(account, []).append(f"{spec.name} ({spec.source})")
+        if missing:
+            raise self.missing(missing)
+
+    def missing(self, missing: Mapping[str, list[str]]) -> AccountRoleError:
+        """The error for accounts without a role (``account -> its specs``, which may be empty)."""
+        lines = [
+            f"account {account}: {', '.join(specs)}" if specs else f"account {account}"
+            for account, specs in sorted(missing.items())
+        ]
+        example = min(missing)
+        return AccountRoleError(
+            f"{len(missing)} account(s) of the specs have no role to assume in {self.describe()}: "
+            + "; ".join(lines)
+            + f". Add each to the roles (e.g. '{example}': 'arn:aws:iam::{example}:role/PolicyGeneration'), use a "
+            "pattern such as 'arn:aws:iam::{account}:role/PolicyGeneration', or move those specs out of the folder.",
+            accounts={account: list(specs) for account, specs in missing.items()},
+        )
 
     def describe(self) -> str:
         """The roles as the user gave them, for messages."""
