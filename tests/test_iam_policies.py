@@ -10,8 +10,8 @@ import pytest
 
 from policygen.errors import IamPolicyError
 from policygen.iam_policies import (
-    generation_role_trust_policy,
     deployer_policy,
+    generation_role_trust_policy,
     log_folder,
     organization_bucket_policy_statements,
     organization_key_policy_statements,

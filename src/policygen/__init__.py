@@ -35,8 +35,8 @@ _EXPORTS = {
 
 __all__ = [
     "AccessAnalyzerProvider",
-    "AccountProviders",
     "AccessAnalyzerServiceRole",
+    "AccountProviders",
     "DeployerPolicy",
     "GeneratedPolicy",
     "PolicyCheck",

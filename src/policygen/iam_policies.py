@@ -308,7 +308,9 @@ def deployer_policy(
             [_role_arn(entry, account_id, partition) for entry in access_role_arns], region, policy_checks
         )
     if assume_role_arns:
-        assumed = list(dict.fromkeys(_role_arn(entry, None, partition, what="role to assume") for entry in assume_role_arns))
+        assumed = list(
+            dict.fromkeys(_role_arn(entry, None, partition, what="role to assume") for entry in assume_role_arns)
+        )
         statements.append(
             {
                 "Sid": "AssumePolicyGenerationRoles",

@@ -89,7 +89,8 @@ def test_an_account_missing_from_the_mapping_names_account_specs_and_fix(
         PolicyGenerations.from_directory(stack, specs, accounts=accounts)
     message = str(caught.value)
     assert set(caught.value.accounts) == {ACCOUNTS[1], ACCOUNTS[2]}
-    assert f"account {ACCOUNTS[1]}: a2-role-0 (" in message and "222222222222.yaml" in message
+    assert f"account {ACCOUNTS[1]}: a2-role-0 (" in message
+    assert "222222222222.yaml" in message
     assert "arn:aws:iam::{account}:role/PolicyGeneration" in message
     assert not accounts.providers  # nothing was declared
 
@@ -134,10 +135,8 @@ def test_assume_role_of_the_provider_is_checked_with_the_providers_rules(stack: 
 
 def test_assume_role_synthesizes_as_an_hcl_block(stack: cdktf.TerraformStack) -> None:
     """`synth --hcl` renders assume_role as a nested block, not an attribute."""
-    provider = AccessAnalyzerProvider(
-        stack, "p", alias="p", sts_endpoint="http://127.0.0.1:1", assume_role={"role_arn": "arn:aws:iam::111111111111:role/R",
-                                                                                "tags": {"team": "platform"}}  # fmt: skip
-    )
+    block = {"role_arn": "arn:aws:iam::111111111111:role/R", "tags": {"team": "platform"}}
+    provider = AccessAnalyzerProvider(stack, "p", alias="p", sts_endpoint="http://127.0.0.1:1", assume_role=block)
     hcl = provider._synthesize_hcl_attributes()
     assert hcl["assume_role"]["isBlock"] is True
     assert hcl["assume_role"]["value"]["role_arn"]["value"] == "arn:aws:iam::111111111111:role/R"
@@ -158,7 +157,8 @@ def test_generations_beyond_the_daily_quota_are_refused_with_the_numbers(
     assert caught.value.beyond == ["a1-role-50", "a1-role-51"]
     message = str(caught.value)
     assert "52 policy generations are declared for account 111111111111 in us-east-1" in message
-    assert "at most 50 a day" in message and "day 1: 50, day 2: 2" in message
+    assert "at most 50 a day" in message
+    assert "day 1: 50, day 2: 2" in message
     assert "allow_later_days=True" in message
 
 

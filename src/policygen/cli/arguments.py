@@ -73,7 +73,9 @@ def job_minutes_type(text: str) -> float:
     except ValueError:
         value = -1.0
     if not 0 < value <= 1440:
-        raise argparse.ArgumentTypeError(f"expected the minutes one job takes, more than 0 and at most 1440; got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected the minutes one job takes, more than 0 and at most 1440; got {text!r}"
+        )
     return value
 
 

@@ -12,17 +12,18 @@ from policygen.cli.review import estimate_command, review_command
 from policygen.cli.specs import install_provider_command, package_command, validate_command
 from policygen.review.model import SECONDS_PER_JOB
 
-#: ``--job-minutes``, shared by review and estimate: the expected duration of one job.
-JOB_MINUTES: tuple[tuple[str, ...], dict[str, object]] = (
-    ("--job-minutes",),
-    {
-        "type": job_minutes_type,
-        "default": SECONDS_PER_JOB / 60,
-        "metavar": "N",
-        "help": f"minutes one job takes, for the apply time (default: {SECONDS_PER_JOB / 60:g}, the AWS CLI's "
+
+def _add_job_minutes(command: argparse.ArgumentParser) -> None:
+    """``--job-minutes``, shared by review and estimate: the expected duration of one job."""
+    command.add_argument(
+        "--job-minutes",
+        type=job_minutes_type,
+        default=SECONDS_PER_JOB / 60,
+        metavar="N",
+        help=f"minutes one job takes, for the apply time (default: {SECONDS_PER_JOB / 60:g}, the AWS CLI's "
         "example job rounded up; jobs reading more log files take longer)",
-    },
-)
+    )
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -160,7 +161,7 @@ def _add_follow_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     review.add_argument(
         "--region", help="Region of generations whose provider configuration in the plan sets none (quota check)"
     )
-    review.add_argument(*JOB_MINUTES[0], **JOB_MINUTES[1])
+    _add_job_minutes(review)
     review.set_defaults(handler=review_command, parser=review)
 
     estimate = sub.add_parser(
@@ -176,7 +177,7 @@ def _add_follow_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
         "or ACCOUNT=ROLE_ARN,ACCOUNT=ROLE_ARN (default: none; the account is the principal's either way)",
     )
     estimate.add_argument("--region", help="Region of the jobs (default: AWS_REGION, else AWS_DEFAULT_REGION)")
-    estimate.add_argument(*JOB_MINUTES[0], **JOB_MINUTES[1])
+    _add_job_minutes(estimate)
     estimate.add_argument(
         "--allow-later-days",
         action="store_true",

@@ -265,7 +265,10 @@ def _declare(
         providers = [accounts.provider_for_principal(spec.principal_arn, name=spec.name) for spec in specs]
     later = [allow_later_days or bool(getattr(p, "allow_later_days", False)) for p in providers]
     DailyQuotaLedger.of(framework_of(scope).stack_of(scope)).check(
-        [QueuedGeneration(s.name, queue_of(p, s.principal_arn), a) for s, p, a in zip(specs, providers, later, strict=True)]
+        [
+            QueuedGeneration(s.name, queue_of(p, s.principal_arn), a)
+            for s, p, a in zip(specs, providers, later, strict=True)
+        ]
     )
     return [
         PolicyGeneration(scope, spec.name, spec=spec, provider=provider, allow_later_days=allow_later_days)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import weakref
-from pathlib import Path
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
 from policygen._names import (
@@ -18,8 +18,8 @@ from policygen._names import (
 from policygen.constructs.bindings import Attr, AttributeSynthesis, Kind, ProviderBlock, ProviderReference
 from policygen.constructs.framework import Construct, Framework, FrameworkElement, framework_of
 from policygen.errors import InvalidArgumentError
-from policygen.provider.rules.assume_role import assume_role_problems
 from policygen.install import install_provider, lock_provider, uninstall_provider, write_lock_entry
+from policygen.provider.rules.assume_role import assume_role_problems
 
 #: Construct id of the provider that policygen adds to a stack when the user adds no default one.
 DEFAULT_PROVIDER_ID = "accessanalyzer"

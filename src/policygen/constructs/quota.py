@@ -93,7 +93,8 @@ class DailyQuotaLedger:
             if counts[entry.queue] > entry.queue.quota and not entry.allow_later_days:
                 beyond.setdefault(entry.queue, []).append(entry.name)
         if beyond:
-            raise DailyQuotaError(_message(beyond, totals), beyond=[name for names in beyond.values() for name in names])
+            names = [name for queued in beyond.values() for name in queued]
+            raise DailyQuotaError(_message(beyond, totals), beyond=names)
 
     def add(self, entry: QueuedGeneration) -> None:
         """Record a declared generation (after :meth:`check`)."""

@@ -280,7 +280,8 @@ def _plan_warnings(
     for quota in quotas:
         if quota.jobs_started <= MAX_IN_PROGRESS:
             continue
-        where = quota.describe() if quota.region else "an unknown Region (the plan does not name it; counted as one Region)"
+        unknown = "an unknown Region (the plan does not name it; counted as one Region)"
+        where = quota.describe() if quota.region else unknown
         if side_by_side:
             expect = (
                 f"expect them to hold the apply about {format_minutes(quota.estimated_apply_seconds)} and its "
