@@ -32,7 +32,8 @@ def write_spec(folder: Path, size: int) -> Path:
 
 def synth_policygen(outdir: Path, specs: Path, env: dict[str, str]) -> float:
     """Run the project's ``main.py`` once on ``specs`` into ``outdir``; return its wall time."""
-    env = {**env, "CDKTF_OUTDIR": str(outdir), "POLICYGEN_SPECS": str(specs)}
+    # 100 and 500 generations of one account are beyond its daily quota: synth cost is what is measured.
+    env = {**env, "CDKTF_OUTDIR": str(outdir), "POLICYGEN_SPECS": str(specs), "POLICYGEN_ALLOW_LATER_DAYS": "1"}
     return timed([PYTHON, str(ROOT / "main.py")], ROOT, env)
 
 

@@ -11,6 +11,7 @@ import pytest
 from policygen.errors import IamPolicyError
 from policygen.iam_policies import (
     deployer_policy,
+    generation_role_trust_policy,
     log_folder,
     organization_bucket_policy_statements,
     organization_key_policy_statements,
@@ -273,7 +274,7 @@ def test_organization_key_statement_needs_a_trail() -> None:
 
 
 def test_deployer_policy_in_one_region() -> None:
-    """The four generation actions in the Region, and PassRole on the role to Access Analyzer only."""
+    """The four generation actions and the three checks in the Region, and PassRole to Access Analyzer only."""
     assert deployer_policy(access_role_arns=[ROLE], region="eu-west-1") == {
         "Version": "2012-10-17",
         "Statement": [
@@ -285,6 +286,17 @@ def test_deployer_policy_in_one_region() -> None:
                     "access-analyzer:GetGeneratedPolicy",
                     "access-analyzer:ListPolicyGenerations",
                     "access-analyzer:StartPolicyGeneration",
+                ],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}},
+            },
+            {
+                "Sid": "RunPolicyChecks",
+                "Effect": "Allow",
+                "Action": [
+                    "access-analyzer:CheckAccessNotGranted",
+                    "access-analyzer:CheckNoNewAccess",
+                    "access-analyzer:ValidatePolicy",
                 ],
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}},
@@ -318,11 +330,46 @@ def test_deployer_policy_builds_arns_from_names() -> None:
         access_role_arns=["service-role/A", "B", f"arn:aws-cn:iam::{ACCOUNT}:role/B"],
         account_id=ACCOUNT,
         partition="aws-cn",
-    )["Statement"][1]
+    )["Statement"][-1]
     assert statement["Resource"] == [
         f"arn:aws-cn:iam::{ACCOUNT}:role/service-role/A",
         f"arn:aws-cn:iam::{ACCOUNT}:role/B",
     ]
+
+
+def test_deployer_policy_without_checks_leaves_them_out() -> None:
+    """policy_checks=False: only the generation actions and PassRole."""
+    sids = [s["Sid"] for s in deployer_policy(access_role_arns=[ROLE], policy_checks=False)["Statement"]]
+    assert sids == ["ManagePolicyGenerations", "PassAccessRolesToAccessAnalyzer"]
+
+
+def test_a_deployer_that_assumes_roles_may_assume_exactly_them() -> None:
+    """assume_role_arns alone: sts:AssumeRole on the named roles and nothing of Access Analyzer."""
+    roles = [f"arn:aws:iam::{a}:role/PolicyGeneration" for a in ("111111111111", "222222222222")]
+    assert deployer_policy(assume_role_arns=roles, session_tags=True)["Statement"] == [
+        {
+            "Sid": "AssumePolicyGenerationRoles",
+            "Effect": "Allow",
+            "Action": ["sts:AssumeRole", "sts:TagSession"],
+            "Resource": roles,
+        }
+    ]
+
+
+def test_the_generation_roles_trust_names_the_deployer_and_external_id() -> None:
+    """The member account's role trusts the deployer only, with its ExternalId."""
+    ci = "arn:aws:iam::999999999999:role/ci"
+    assert generation_role_trust_policy(deployer_arns=[ci], external_id="ext-1")["Statement"] == [
+        {
+            "Sid": "DeployerAssumesForPolicyGeneration",
+            "Effect": "Allow",
+            "Principal": {"AWS": ci},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": "ext-1"}},
+        }
+    ]
+    with pytest.raises(ValueError, match="name each deployer"):
+        generation_role_trust_policy(deployer_arns=["arn:aws:iam::*:role/ci"])
 
 
 @pytest.mark.parametrize(
@@ -335,6 +382,8 @@ def test_deployer_policy_builds_arns_from_names() -> None:
         ({"access_role_arns": ["AccessAnalyzerMonitorServiceRole"]}, "pass account_id"),
         ({"access_role_arns": [ROLE], "account_id": TRAIL_ACCOUNT}, "not account_id"),
         ({"access_role_arns": [ROLE], "region": []}, "empty list"),
+        ({"assume_role_arns": ["arn:aws:iam::*:role/PolicyGeneration"]}, "sts:AssumeRole must name each role"),
+        ({"assume_role_arns": [f"arn:aws:iam::{ACCOUNT}:user/ci"]}, "role to assume"),
     ],
 )
 def test_deployer_policy_refuses_bad_arguments(arguments: dict[str, Any], message: str) -> None:

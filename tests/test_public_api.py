@@ -9,6 +9,7 @@ import policygen
 
 PUBLIC = {
     "AccessAnalyzerProvider",
+    "AccountProviders",
     "AccessAnalyzerServiceRole",
     "DeployerPolicy",
     "GeneratedPolicy",

@@ -293,6 +293,10 @@ def test_several_starts_count_against_the_regions_quota() -> None:
             "daily_quota": 50,
             "estimated_apply_seconds": 300,
             "estimated_ready_seconds": 450,
+            "account": None,
+            "role_arn": None,
+            "fits_daily_quota": True,
+            "jobs_per_day": [3],
         }
     ]
 
@@ -494,6 +498,8 @@ def test_json_document_has_the_documented_shape() -> None:
         "replaced_attributes",
         "unknown_attributes",
         "client_token",
+        "account",
+        "role_arn",
     ]
     assert created["window"] == {
         "start_time": None,
@@ -565,6 +571,10 @@ def test_cli_review_reads_stdin_and_prints_json(
             "daily_quota": 5,
             "estimated_apply_seconds": 0,
             "estimated_ready_seconds": 150,
+            "account": None,
+            "role_arn": None,
+            "fits_daily_quota": True,
+            "jobs_per_day": [1],
         }
     ]
 

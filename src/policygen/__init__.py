@@ -16,6 +16,7 @@ _EXPORTS = {
     "PolicyGeneration": "policygen.constructs",
     "PolicyGenerations": "policygen.constructs",
     "AccessAnalyzerProvider": "policygen.constructs",
+    "AccountProviders": "policygen.constructs",
     "GeneratedPolicy": "policygen.constructs",
     "PolicyCheck": "policygen.constructs",
     "TrailSpec": "policygen.constructs",
@@ -35,6 +36,7 @@ _EXPORTS = {
 __all__ = [
     "AccessAnalyzerProvider",
     "AccessAnalyzerServiceRole",
+    "AccountProviders",
     "DeployerPolicy",
     "GeneratedPolicy",
     "PolicyCheck",
@@ -55,6 +57,7 @@ __all__ = [
 if TYPE_CHECKING:
     from policygen.constructs import (
         AccessAnalyzerProvider,
+        AccountProviders,
         GeneratedPolicy,
         PolicyCheck,
         PolicyGeneration,

@@ -10,7 +10,9 @@
     ├── BinaryPlanError        `policygen review` was given a binary plan file, not its JSON
     ├── InvalidArgumentError   a function or construct was given a value it cannot use (also a ValueError;
     │   │                      a value of the wrong type is a TypeError, as in Python itself)
-    │   └── IamPolicyError         an IAM policy builder was given arguments it cannot build a policy from
+    │   ├── IamPolicyError         an IAM policy builder was given arguments it cannot build a policy from
+    │   ├── AccountRoleError       generations of an account that the roles to assume (mapping) leave out
+    │   └── DailyQuotaError        more generations on one account and Region than its daily quota, at synth
     ├── ServiceError           Access Analyzer (or the embedded endpoint) refused or failed a call
     │   ├── JobNotFoundError          no job with that id here (unknown, older than about seven
     │   │                             days, or started in another Region or endpoint)
@@ -237,6 +239,25 @@ class InvalidArgumentError(PolicygenError, ValueError):
 
 class IamPolicyError(InvalidArgumentError):
     """An IAM policy builder (``deployer_policy``, the service role's statements) got unusable arguments."""
+
+
+class AccountRoleError(InvalidArgumentError):
+    """Specs name principals in accounts that the roles to assume leave out; ``accounts`` maps each to its specs."""
+
+    def __init__(self, message: str, *, accounts: dict[str, list[str]]) -> None:
+        self.accounts = accounts
+        super().__init__(message)
+
+
+class DailyQuotaError(InvalidArgumentError):
+    """A stack declares more generations on one account and Region than Access Analyzer starts in a day.
+
+    ``beyond`` lists the generations past the quota (their names), which would fail at apply.
+    """
+
+    def __init__(self, message: str, *, beyond: list[str]) -> None:
+        self.beyond = beyond
+        super().__init__(message)
 
 
 class EndpointStateError(PolicygenError, RuntimeError):

@@ -8,7 +8,9 @@ One source of truth for every document policygen asks someone to grant:
 - :func:`organization_bucket_policy_statements` and :func:`organization_key_policy_statements`:
   what the account that owns an organisation trail must add to its bucket and key policies;
 - :func:`deployer_policy`: what whoever runs ``cdktf deploy`` (or ``terraform apply``) needs to start,
-  read, list and cancel policy generations.
+  read, list and cancel policy generations and run the policy checks of the gate, or, across an
+  organisation, to assume each account's generation role;
+- :func:`generation_role_trust_policy`: who may assume that role in a member account.
 
 The constructs in :mod:`policygen.constructs.iam` only wrap these. Any string argument may be a
 Terraform reference (a cdktf token such as ``role.arn``, or ``${...}``): it is copied into the document
@@ -39,6 +41,13 @@ POLICY_GENERATION_ACTIONS = (
     "access-analyzer:GetGeneratedPolicy",
     "access-analyzer:ListPolicyGenerations",
     "access-analyzer:StartPolicyGeneration",
+)
+#: The policy checks the provider's ``accessanalyzer_policy_check`` data source (the gate) and
+#: ``policygen check`` call. None supports resource-level permissions either.
+POLICY_CHECK_ACTIONS = (
+    "access-analyzer:CheckAccessNotGranted",
+    "access-analyzer:CheckNoNewAccess",
+    "access-analyzer:ValidatePolicy",
 )
 #: The folder CloudTrail writes log files under, below the trail's optional S3 key prefix.
 LOGS_FOLDER = "AWSLogs"
@@ -243,60 +252,131 @@ def organization_key_policy_statements(
 
 def deployer_policy(
     *,
-    access_role_arns: Sequence[str],
+    access_role_arns: Sequence[str] = (),
     region: str | Sequence[str] | None = None,
     account_id: str | None = None,
     partition: str = "aws",
+    policy_checks: bool = True,
+    assume_role_arns: Sequence[str] = (),
+    session_tags: bool = False,
 ) -> Document:
     """The identity policy whoever runs ``cdktf deploy`` needs for policygen's generations.
+
+    With ``access_role_arns`` (the identity calls Access Analyzer itself):
 
     - The four policy-generation actions the provider calls (start on create, get on refresh,
       list, cancel on destroy). They support no resource-level permissions, so ``Resource`` is
       ``"*"``; with ``region`` they are allowed only in that Region (or those Regions).
+    - With ``policy_checks``, the three policy checks of the gate (``accessanalyzer_policy_check``,
+      ``policygen check``): ValidatePolicy, CheckNoNewAccess, CheckAccessNotGranted, in the same
+      Regions.
     - ``iam:PassRole`` on exactly ``access_role_arns``, and only to Access Analyzer
       (``iam:PassedToService``).
+
+    With ``assume_role_arns`` (the provider's ``assume_role``, e.g. ``AccountProviders``' role in
+    each member account): ``sts:AssumeRole`` on exactly those roles, and ``sts:TagSession`` with
+    ``session_tags`` (the block's ``tags``). The role assumed in each account then holds the
+    first kind of document, for that account's access role: ``deployer_policy(access_role_arns=[...])``,
+    and trusts the deployer through :func:`generation_role_trust_policy`.
 
     :param access_role_arns: the access roles the generations use: role ARNs, or, with
         ``account_id``, role names (with their path, e.g. ``service-role/AccessAnalyzerMonitor``).
         Wildcards are refused: name each role.
     :param account_id: the account of roles given by name. Default: every entry must be an ARN.
     :param partition: the partition of roles given by name.
+    :param policy_checks: allow the policy checks of the gate. Default: True.
+    :param assume_role_arns: the roles the provider assumes (ARNs; no wildcards). Default: none.
+    :param session_tags: allow ``sts:TagSession`` on them, for ``assume_role { tags }``. Default: False.
 
     Managing the access role itself (``iam:CreateRole``, ``iam:PutRolePolicy`` and the like, when
     the same stack declares an :class:`~policygen.constructs.iam.AccessAnalyzerServiceRole`) is not
     part of this document.
     """
-    if isinstance(access_role_arns, str):
-        raise IamPolicyError("access_role_arns must be a list of role ARNs, not one string; wrap it in a list.")
-    if not access_role_arns:
-        raise IamPolicyError("access_role_arns is empty: name every access role the policy generations use.")
+    for name, values in (("access_role_arns", access_role_arns), ("assume_role_arns", assume_role_arns)):
+        if isinstance(values, str):
+            raise IamPolicyError(f"{name} must be a list of role ARNs, not one string; wrap it in a list.")
+    if not access_role_arns and not assume_role_arns:
+        raise IamPolicyError(
+            "access_role_arns is empty: name every access role the policy generations use "
+            "(or assume_role_arns, the roles the provider assumes)."
+        )
     if account_id is not None:
         _check_account_id(account_id, "account_id")
-    roles = list(dict.fromkeys(_role_arn(entry, account_id, partition) for entry in access_role_arns))
-    generation: Statement = {
-        "Sid": "ManagePolicyGenerations",
-        "Effect": "Allow",
-        "Action": list(POLICY_GENERATION_ACTIONS),
-        "Resource": "*",
-    }
+    statements: list[Statement] = []
+    if access_role_arns:
+        statements += _access_analyzer_statements(
+            [_role_arn(entry, account_id, partition) for entry in access_role_arns], region, policy_checks
+        )
+    if assume_role_arns:
+        assumed = list(
+            dict.fromkeys(_role_arn(entry, None, partition, what="role to assume") for entry in assume_role_arns)
+        )
+        statements.append(
+            {
+                "Sid": "AssumePolicyGenerationRoles",
+                "Effect": "Allow",
+                "Action": ["sts:AssumeRole", "sts:TagSession"] if session_tags else "sts:AssumeRole",
+                "Resource": _one_or_many(assumed),
+            }
+        )
+    return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+def _access_analyzer_statements(
+    roles: list[str], region: str | Sequence[str] | None, policy_checks: bool
+) -> list[Statement]:
+    """The Access Analyzer statements of :func:`deployer_policy`: generations, checks, PassRole."""
+    condition: dict[str, Any] = {}
     if region is not None:
         regions = [region] if isinstance(region, str) else list(region)
         if not regions:
             raise IamPolicyError("region is an empty list: give at least one Region, or None for every Region.")
-        generation["Condition"] = {"StringEquals": {"aws:RequestedRegion": _one_or_many(regions)}}
-    return {
-        "Version": POLICY_VERSION,
-        "Statement": [
-            generation,
-            {
-                "Sid": "PassAccessRolesToAccessAnalyzer",
-                "Effect": "Allow",
-                "Action": "iam:PassRole",
-                "Resource": _one_or_many(roles),
-                "Condition": {"StringEquals": {"iam:PassedToService": ACCESS_ANALYZER_PRINCIPAL}},
-            },
-        ],
+        condition = {"Condition": {"StringEquals": {"aws:RequestedRegion": _one_or_many(regions)}}}
+    statements: list[Statement] = [
+        {"Sid": "ManagePolicyGenerations", "Effect": "Allow", "Action": list(POLICY_GENERATION_ACTIONS),
+         "Resource": "*", **condition},
+    ]  # fmt: skip
+    if policy_checks:
+        statements.append(
+            {"Sid": "RunPolicyChecks", "Effect": "Allow", "Action": list(POLICY_CHECK_ACTIONS), "Resource": "*",
+             **condition}
+        )  # fmt: skip
+    statements.append(
+        {
+            "Sid": "PassAccessRolesToAccessAnalyzer",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": _one_or_many(list(dict.fromkeys(roles))),
+            "Condition": {"StringEquals": {"iam:PassedToService": ACCESS_ANALYZER_PRINCIPAL}},
+        }
+    )
+    return statements
+
+
+def generation_role_trust_policy(
+    *, deployer_arns: Sequence[str], external_id: str | None = None, session_tags: bool = False
+) -> Document:
+    """The trust policy of the role a member account lets the deployer assume (``assume_role.role_arn``).
+
+    Only ``deployer_arns`` (the CI runner's role, say) may assume it; with ``external_id`` only when
+    it passes that ExternalId (``sts:ExternalId``), as the provider's ``assume_role.external_id``
+    sends it; with ``session_tags`` the deployer may tag the session (``sts:TagSession``).
+    """
+    if isinstance(deployer_arns, str) or not deployer_arns:
+        raise IamPolicyError("deployer_arns must be a non-empty list of the IAM ARNs that run Terraform.")
+    for arn in deployer_arns:
+        parsed = parse_arn(arn)
+        if not is_reference(arn) and (parsed is None or parsed.service not in ("iam", "sts") or "*" in arn):
+            raise IamPolicyError(f"deployer {arn!r} is not an IAM role or user ARN; name each deployer exactly.")
+    statement: Statement = {
+        "Sid": "DeployerAssumesForPolicyGeneration",
+        "Effect": "Allow",
+        "Principal": {"AWS": _one_or_many(list(deployer_arns))},
+        "Action": ["sts:AssumeRole", "sts:TagSession"] if session_tags else "sts:AssumeRole",
     }
+    if external_id is not None:
+        statement["Condition"] = {"StringEquals": {"sts:ExternalId": external_id}}
+    return {"Version": POLICY_VERSION, "Statement": [statement]}
 
 
 def log_folder(*, account_id: str, organization_id: str | None = None, log_prefix: str | None = None) -> str:
@@ -320,19 +400,16 @@ def region_of_arn(arn: str) -> str | None:
     return (parts.region or None) if parts is not None else None
 
 
-def _role_arn(entry: str, account_id: str | None, partition: str) -> str:
+def _role_arn(entry: str, account_id: str | None, partition: str, *, what: str = "access role") -> str:
     if is_reference(entry):
         return entry
     if "*" in entry or "?" in entry:
-        raise IamPolicyError(
-            f"access role {entry!r} has a wildcard; iam:PassRole must name each role. List the roles' ARNs."
-        )
+        action = "iam:PassRole" if what == "access role" else "sts:AssumeRole"
+        raise IamPolicyError(f"{what} {entry!r} has a wildcard; {action} must name each role. List the roles' ARNs.")
     if entry.startswith("arn:"):
         arn = parse_arn(entry)
         if arn is None or not _ROLE_ARN.match(entry):
-            raise IamPolicyError(
-                f"access role {entry!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)."
-            )
+            raise IamPolicyError(f"{what} {entry!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>).")
         if account_id is not None and arn.account != account_id:
             raise IamPolicyError(
                 f"access role {entry!r} is in account {arn.account}, not account_id {account_id}; "

@@ -66,6 +66,30 @@ def seconds_type(text: str) -> float:
     return value
 
 
+def job_minutes_type(text: str) -> float:
+    """An argparse type: the expected minutes of one job, more than 0 and at most a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 1440:
+        raise argparse.ArgumentTypeError(
+            f"expected the minutes one job takes, more than 0 and at most 1440; got {text!r}"
+        )
+    return value
+
+
+def roles_type(text: str) -> object:
+    """An argparse type: the roles to assume, a pattern with {account} or ACCOUNT=ROLE_ARN,... (AccountRoles)."""
+    from policygen.errors import InvalidArgumentError
+    from policygen.review.schedule import AccountRoles
+
+    try:
+        return AccountRoles.of(text)
+    except InvalidArgumentError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def principal_arn_type(text: str) -> str:
     """An argparse type: the ARN of an IAM role or user, as ListPolicyGenerations takes it."""
     from policygen.spec.arns import arn_problem  # deferred: only when --principal is given

@@ -5,11 +5,24 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from policygen.cli.arguments import endpoint_url_type, job_id_type, seconds_type
+from policygen.cli.arguments import endpoint_url_type, job_id_type, job_minutes_type, roles_type, seconds_type
 from policygen.cli.checks import add_check_commands
 from policygen.cli.jobs import add_list_and_cancel, fetch_command, status_command, wait_command
-from policygen.cli.review import review_command
+from policygen.cli.review import estimate_command, review_command
 from policygen.cli.specs import install_provider_command, package_command, validate_command
+from policygen.review.model import SECONDS_PER_JOB
+
+
+def _add_job_minutes(command: argparse.ArgumentParser) -> None:
+    """``--job-minutes``, shared by review and estimate: the expected duration of one job."""
+    command.add_argument(
+        "--job-minutes",
+        type=job_minutes_type,
+        default=SECONDS_PER_JOB / 60,
+        metavar="N",
+        help=f"minutes one job takes, for the apply time (default: {SECONDS_PER_JOB / 60:g}, the AWS CLI's "
+        "example job rounded up; jobs reading more log files take longer)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -148,5 +161,28 @@ def _add_follow_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     review.add_argument(
         "--region", help="Region of generations whose provider configuration in the plan sets none (quota check)"
     )
+    _add_job_minutes(review)
     review.set_defaults(handler=review_command, parser=review)
+
+    estimate = sub.add_parser(
+        "estimate",
+        help="before any plan: a spec folder's jobs per account and Region, the days they need, the apply time",
+    )
+    estimate.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="spec file or folder")
+    estimate.add_argument(
+        "--roles",
+        type=roles_type,
+        metavar="ROLES",
+        help="the role to assume in each account: a pattern such as arn:aws:iam::{account}:role/PolicyGeneration, "
+        "or ACCOUNT=ROLE_ARN,ACCOUNT=ROLE_ARN (default: none; the account is the principal's either way)",
+    )
+    estimate.add_argument("--region", help="Region of the jobs (default: AWS_REGION, else AWS_DEFAULT_REGION)")
+    _add_job_minutes(estimate)
+    estimate.add_argument(
+        "--allow-later-days",
+        action="store_true",
+        help="exit 0 even when a queue exceeds its daily quota (the rest would run on later days)",
+    )
+    estimate.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    estimate.set_defaults(handler=estimate_command, parser=estimate)
     add_check_commands(sub, aws)

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from policygen.constructs.framework import Construct, FrameworkElement
 
 #: The kinds of value an attribute holds, as cdktf's HCL renderer names them.
-Kind = Literal["string", "number", "boolean", "stringList", "stringMap", "objectList"]
+Kind = Literal["string", "number", "boolean", "stringList", "stringMap", "objectList", "block"]
 
 
 @dataclass(frozen=True)
@@ -36,16 +36,23 @@ def hcl_attribute(attr: Attr) -> dict[str, Any]:
         # A list(object) *attribute* (not a nested block): `trails = [{ ... }, { ... }]`.
         items = [hcl_attributes(item) for item in attr.value]
         return {"value": items, "isBlock": False, "type": "list", "storageClassType": "objectList"}
+    if attr.kind == "block":
+        # A single nested block (``assume_role { ... }``): its value is a mapping of Attr.
+        return {"value": hcl_attributes(attr.value), "isBlock": True, "type": "struct", "storageClassType": "block"}
     return {"value": attr.value, "isBlock": False, "type": "simple", "storageClassType": attr.kind}
+
+
+def _json_value(attr: Attr) -> Any:
+    if attr.kind == "objectList":
+        return [json_attributes(item) for item in attr.value]
+    if attr.kind == "block":  # a single nested block is a JSON object in Terraform's JSON syntax
+        return json_attributes(attr.value)
+    return attr.value
 
 
 def json_attributes(attrs: Mapping[str, Attr]) -> dict[str, Any]:
     """The attributes as ``cdk.tf.json`` spells them."""
-    return {
-        name: [json_attributes(item) for item in attr.value] if attr.kind == "objectList" else attr.value
-        for name, attr in attrs.items()
-        if attr.value is not None
-    }
+    return {name: _json_value(attr) for name, attr in attrs.items() if attr.value is not None}
 
 
 def hcl_attributes(attrs: Mapping[str, Attr]) -> dict[str, Any]:

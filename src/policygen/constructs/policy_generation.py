@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
 from policygen.constructs.framework import Construct, Framework, FrameworkElement, framework_of
+from policygen.constructs.organization import AccountProviders
 from policygen.constructs.provider import AccessAnalyzerProvider, use_provider
+from policygen.constructs.quota import DailyQuotaLedger, QueuedGeneration, queue_of
 from policygen.constructs.resource import PolicyGenerationResource
 from policygen.errors import Problem, SpecError
 from policygen.spec import (
@@ -82,8 +84,13 @@ class PolicyGeneration(Construct):
     :param queue_timeout: how long create may wait for other generations of the account and Region
         to finish before it starts (Access Analyzer runs one at a time), e.g. ``"2h"``. Default:
         None, the provider's default (60 minutes).
-    :param provider: the provider configuration (Region, account) to start the job with. Default:
+    :param provider: the provider configuration (Region, account) to start the job with, or an
+        :class:`AccountProviders`, which picks the provider of the principal's account. Default:
         the stack's default provider, added to the stack when it has none.
+    :param allow_later_days: this generation may be one beyond the daily quota of its account and
+        Region (its start fails at apply today; an apply on a later day creates it). Default:
+        False, unless its provider allows it: a generation beyond the quota raises
+        :class:`policygen.errors.DailyQuotaError` here.
 
     Each generation gets its own jobs: the resource's ``instance_key`` is
     ``${terraform.workspace}/<stack>/<name>`` (Terraform fills in the workspace), which the provider
@@ -112,7 +119,8 @@ class PolicyGeneration(Construct):
         wait_for_completion: bool = False,
         wait_timeout: str | None = None,
         queue_timeout: str | None = None,
-        provider: AccessAnalyzerProvider | None = None,
+        provider: AccessAnalyzerProvider | AccountProviders | None = None,
+        allow_later_days: bool = False,
     ) -> None:
         props = {  # the request; spec= gives all of it at once
             "name": name,
@@ -156,6 +164,16 @@ class PolicyGeneration(Construct):
             raise SpecError([dataclasses.replace(where, pointer=f"/{name}", message=m) for name, m in waiting])
         job_ids = JobIdsOutput.of(scope)
         job_ids.check_unique(spec.name, where)
+        if isinstance(provider, AccountProviders):
+            provider = provider.provider_for_principal(spec.principal_arn, name=spec.name)
+        ledger = DailyQuotaLedger.of(framework.stack_of(scope))
+        entry = QueuedGeneration(
+            spec.name,
+            queue_of(provider, spec.principal_arn),
+            allow_later_days or bool(getattr(provider, "allow_later_days", False)),
+        )
+        ledger.check([entry])
+        ledger.add(entry)
         super().__init__(scope, id)
         framework.adopt(self)
         self.spec = spec
@@ -196,24 +214,66 @@ class PolicyGeneration(Construct):
         return self.resource.status
 
     @classmethod
-    def from_file(cls, scope: Construct, path: str | Path) -> list[PolicyGeneration]:
+    def from_file(
+        cls,
+        scope: Construct,
+        path: str | Path,
+        *,
+        accounts: AccountProviders | None = None,
+        allow_later_days: bool = False,
+    ) -> list[PolicyGeneration]:
         """One construct per generation in the spec file ``path`` (construct ids are the spec names).
 
+        ``accounts`` and ``allow_later_days`` as for :meth:`PolicyGenerations.from_directory`.
         Raises :class:`policygen.errors.SpecError` listing every problem when the file is invalid.
         """
-        return [cls(scope, spec.name, spec=spec) for spec in load_paths([path])]
+        return _declare(scope, load_paths([path]), accounts, allow_later_days)
 
 
 class PolicyGenerations:
     """Helpers that declare many generations at once."""
 
     @staticmethod
-    def from_directory(scope: Construct, path: str | Path) -> list[PolicyGeneration]:
+    def from_directory(
+        scope: Construct,
+        path: str | Path,
+        *,
+        accounts: AccountProviders | None = None,
+        allow_later_days: bool = False,
+    ) -> list[PolicyGeneration]:
         """One :class:`PolicyGeneration` per generation in the spec files of folder ``path``.
 
-        Raises :class:`policygen.errors.SpecError` listing every problem of every file.
+        With ``accounts`` (an :class:`AccountProviders`), each generation is started through the
+        provider of its principal's account, which assumes that account's role. Everything is
+        checked before any construct is made: every problem of every file
+        (:class:`policygen.errors.SpecError`), every account the roles leave out, with its specs
+        (:class:`policygen.errors.AccountRoleError`), and every generation beyond the daily quota of
+        its account and Region (:class:`policygen.errors.DailyQuotaError`) unless
+        ``allow_later_days`` (or the provider's) lets them run on a later day.
         """
-        return [PolicyGeneration(scope, spec.name, spec=spec) for spec in load_paths([path])]
+        return _declare(scope, load_paths([path]), accounts, allow_later_days)
+
+
+def _declare(
+    scope: Construct, specs: list[Spec], accounts: AccountProviders | None, allow_later_days: bool
+) -> list[PolicyGeneration]:
+    """The generations of ``specs``, after checking the accounts and the daily quota of all of them at once."""
+    if accounts is None:
+        providers: list[AccessAnalyzerProvider | None] = [None] * len(specs)
+    else:
+        accounts.check(specs)
+        providers = [accounts.provider_for_principal(spec.principal_arn, name=spec.name) for spec in specs]
+    later = [allow_later_days or bool(getattr(p, "allow_later_days", False)) for p in providers]
+    DailyQuotaLedger.of(framework_of(scope).stack_of(scope)).check(
+        [
+            QueuedGeneration(s.name, queue_of(p, s.principal_arn), a)
+            for s, p, a in zip(specs, providers, later, strict=True)
+        ]
+    )
+    return [
+        PolicyGeneration(scope, spec.name, spec=spec, provider=provider, allow_later_days=allow_later_days)
+        for spec, provider in zip(specs, providers, strict=True)
+    ]
 
 
 class JobIdsOutput(FrameworkElement):

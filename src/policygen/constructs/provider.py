@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import weakref
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from policygen._names import (
     NO_INSTALL_ENV,
@@ -14,9 +15,11 @@ from policygen._names import (
     PROVIDER_TYPE,
     PROVIDER_VERSION,
 )
-from policygen.constructs.bindings import Attr, AttributeSynthesis, ProviderBlock, ProviderReference
+from policygen.constructs.bindings import Attr, AttributeSynthesis, Kind, ProviderBlock, ProviderReference
 from policygen.constructs.framework import Construct, Framework, FrameworkElement, framework_of
+from policygen.errors import InvalidArgumentError
 from policygen.install import install_provider, lock_provider, uninstall_provider, write_lock_entry
+from policygen.provider.rules.assume_role import assume_role_problems
 
 #: Construct id of the provider that policygen adds to a stack when the user adds no default one.
 DEFAULT_PROVIDER_ID = "accessanalyzer"
@@ -25,6 +28,37 @@ _LAUNCHER_INSTALLED: weakref.WeakSet[Any] = weakref.WeakSet()
 #: Stacks known to have a default provider: once one is there, the stack always has one (a default
 #: the user adds later replaces policygen's), so the search is not repeated for every construct.
 _HAS_DEFAULT_PROVIDER: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+class AssumeRoleBlock(TypedDict):
+    """The provider's ``assume_role { ... }`` block as a mapping, with terraform-provider-aws's names.
+
+    Only ``role_arn`` is required; see the README's provider block for each field.
+    """
+
+    role_arn: str
+    session_name: NotRequired[str]
+    external_id: NotRequired[str]
+    duration: NotRequired[str]
+    policy: NotRequired[str]
+    policy_arns: NotRequired[Sequence[str]]
+    tags: NotRequired[Mapping[str, str]]
+    transitive_tag_keys: NotRequired[Sequence[str]]
+    source_identity: NotRequired[str]
+
+
+#: The block's fields and their kinds, in the order the provider's schema lists them.
+_ASSUME_ROLE_KINDS: dict[str, Kind] = {
+    "role_arn": "string",
+    "session_name": "string",
+    "external_id": "string",
+    "duration": "string",
+    "policy": "string",
+    "policy_arns": "stringList",
+    "tags": "stringMap",
+    "transitive_tag_keys": "stringList",
+    "source_identity": "string",
+}
 
 
 class AccessAnalyzerProvider(ProviderBlock):
@@ -44,6 +78,15 @@ class AccessAnalyzerProvider(ProviderBlock):
         embedded endpoint. Default: ``AWS_ENDPOINT_URL_ACCESSANALYZER``, else the Region's endpoint.
     :param alias: Terraform alias of this configuration (``accessanalyzer.<alias>``). Default: None,
         the stack's default configuration, used by every construct given no ``provider``.
+    :param sts_endpoint: endpoint URL of STS for ``assume_role``, e.g. the embedded endpoint's.
+        Default: ``AWS_ENDPOINT_URL_STS``, else the Region's.
+    :param assume_role: the role to assume before calling Access Analyzer (:class:`AssumeRoleBlock`,
+        e.g. ``{"role_arn": "arn:aws:iam::111111111111:role/PolicyGeneration"}``): jobs then run in
+        the role's account. Default: None, the caller's own credentials.
+    :param allow_later_days: let this configuration hold more generations than the daily quota of its
+        account and Region (the starts beyond it fail at apply today, and a later apply creates
+        them). Never synthesized; read by the constructs' synth-time quota check. Default: False,
+        a stack with more is refused when it is built (:class:`policygen.errors.DailyQuotaError`).
 
     It is a ``TerraformProvider`` of the framework of ``scope``'s app (cdktf or cdktn).
     """
@@ -57,7 +100,12 @@ class AccessAnalyzerProvider(ProviderBlock):
         profile: str | None = None,
         endpoint: str | None = None,
         alias: str | None = None,
+        sts_endpoint: str | None = None,
+        assume_role: AssumeRoleBlock | Mapping[str, Any] | None = None,
+        allow_later_days: bool = False,
     ) -> None:
+        if assume_role is not None:
+            _check_assume_role(assume_role)
         if alias is None:
             _remove_added_default(self._framework.stack_of(scope))
         self._declare_provider(
@@ -66,6 +114,9 @@ class AccessAnalyzerProvider(ProviderBlock):
         self.region = region
         self.profile = profile
         self.endpoint = endpoint
+        self.sts_endpoint = sts_endpoint
+        self.assume_role: dict[str, Any] | None = None if assume_role is None else dict(assume_role)
+        self.allow_later_days = allow_later_days
         #: True for the provider that policygen added itself (see :func:`default_provider`).
         self.added_by_policygen = False
 
@@ -75,7 +126,28 @@ class AccessAnalyzerProvider(ProviderBlock):
             "region": Attr(self.region, "string"),
             "profile": Attr(self.profile, "string"),
             "endpoint": Attr(self.endpoint, "string"),
+            "sts_endpoint": Attr(self.sts_endpoint, "string"),
+            "assume_role": Attr(
+                None
+                if self.assume_role is None
+                else {name: Attr(self.assume_role.get(name), kind) for name, kind in _ASSUME_ROLE_KINDS.items()},
+                "block",
+            ),
         }
+
+    @property
+    def role_arn(self) -> str | None:
+        """The ARN of the role this configuration assumes, or None."""
+        return None if self.assume_role is None else self.assume_role.get("role_arn")
+
+
+def _check_assume_role(block: Mapping[str, Any]) -> None:
+    """Raise InvalidArgumentError naming every problem of an ``assume_role`` mapping (the provider's rules)."""
+    unknown = sorted(set(block) - set(_ASSUME_ROLE_KINDS))
+    problems = [f"unknown key {name!r} (allowed: {', '.join(_ASSUME_ROLE_KINDS)})" for name in unknown]
+    problems += [message for _, message in assume_role_problems({k: v for k, v in block.items() if "${" not in str(v)})]
+    if problems:
+        raise InvalidArgumentError("assume_role= is not a valid assume_role block: " + " ".join(problems))
 
 
 class AccessAnalyzerDataSource(AttributeSynthesis, ProviderReference, FrameworkElement):

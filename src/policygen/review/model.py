@@ -13,6 +13,8 @@ from datetime import timedelta
 from typing import Any
 
 from policygen._names import GENERATED_POLICY_TYPE, POLICY_CHECK_TYPE
+from policygen.review.schedule import jobs_per_day
+from policygen.service_limits import DAILY_QUOTA
 from policygen.service_limits import daily_quota as daily_quota_of
 
 RESOURCE_TYPE = "accessanalyzer_policy_generation"
@@ -104,6 +106,12 @@ class GenerationChange:
     waits_for_completion: bool = False
     #: The client token the create will send, as the plan shows it (None: known only at apply).
     client_token: str | None = None
+    #: The role its provider assumes (``assume_role.role_arn``), when the plan shows one.
+    role_arn: str | None = None
+    #: The account the job runs in: the assumed role's (None: the provider's own credentials decide).
+    account: str | None = None
+    #: The provider configuration that starts it (``accessanalyzer.<alias>``): one queue each.
+    provider_key: str = "accessanalyzer"
 
     @property
     def starts_job(self) -> bool:
@@ -136,30 +144,60 @@ class GenerationChange:
             "replaced_attributes": list(self.replaced_attributes),
             "unknown_attributes": list(self.unknown_attributes),
             "client_token": self.client_token,
+            "account": self.account,
+            "role_arn": self.role_arn,
         }
 
 
 @dataclass(frozen=True)
 class RegionQuota:
-    """The jobs one apply starts in one Region (None: unknown), against that Region's daily quota.
+    """The jobs one apply starts in one account and Region (None: unknown), against its daily quota.
 
-    They run one after another, so they alone decide how long the Region takes (:attr:`estimated_apply_seconds`).
+    They run one after another, so they alone decide how long the queue takes
+    (:attr:`estimated_apply_seconds`). Only the jobs within the day's quota start today
+    (:attr:`jobs_today`); :attr:`days` says how the rest would spread over later days.
     """
 
     region: str | None
     jobs_started: int
     #: True when one of the Region's generations waits for its job (``wait_for_completion``).
     waits_for_completion: bool = False
+    #: The account the jobs run in (an assumed role's), None when the provider's credentials decide.
+    account: str | None = None
+    #: The role assumed to start them, when there is one.
+    role_arn: str | None = None
+    #: The expected duration of one job.
+    seconds_per_job: int = SECONDS_PER_JOB
+
+    @property
+    def jobs_today(self) -> int:
+        """The jobs that can start in this apply: at most the daily quota."""
+        return min(self.jobs_started, self.daily_quota or self.jobs_started)
+
+    @property
+    def days(self) -> list[int]:
+        """How many jobs start on each day, today first (one day when they fit the quota)."""
+        return jobs_per_day(self.jobs_started, self.daily_quota or DAILY_QUOTA)
+
+    @property
+    def fits_daily_quota(self) -> bool:
+        """True when every job can start today (an unknown Region is judged at the usual quota)."""
+        return len(self.days) <= 1
 
     @property
     def estimated_apply_seconds(self) -> int:
-        """How long the apply takes for this Region's jobs (see :func:`estimated_seconds`)."""
-        return _one_region_seconds(self.jobs_started, self.waits_for_completion)[0]
+        """How long the apply takes for this queue's jobs of today (see :func:`estimated_seconds`)."""
+        return _one_region_seconds(self.jobs_today, self.waits_for_completion, self.seconds_per_job)[0]
 
     @property
     def estimated_ready_seconds(self) -> int:
-        """Time from the start of the apply until this Region's last job has finished."""
-        return _one_region_seconds(self.jobs_started, self.waits_for_completion)[1]
+        """Time from the start of the apply until this queue's last job of today has finished."""
+        return _one_region_seconds(self.jobs_today, self.waits_for_completion, self.seconds_per_job)[1]
+
+    def describe(self) -> str:
+        """``us-east-1``, or ``account 111111111111 in us-east-1`` when the account is known."""
+        region = self.region or "an unknown Region"
+        return f"account {self.account} in {region}" if self.account else region
 
     @property
     def daily_quota(self) -> int | None:
@@ -176,6 +214,10 @@ class RegionQuota:
             "daily_quota": self.daily_quota,
             "estimated_apply_seconds": self.estimated_apply_seconds,
             "estimated_ready_seconds": self.estimated_ready_seconds,
+            "account": self.account,
+            "role_arn": self.role_arn,
+            "fits_daily_quota": self.fits_daily_quota,
+            "jobs_per_day": self.days,
         }
 
 
@@ -190,6 +232,8 @@ class Review:
     warnings: tuple[ReviewWarning, ...] = field(default=())
     #: The generated policies and policy checks the plan reads (see :class:`PolicyRead`).
     policy_reads: tuple[PolicyRead, ...] = field(default=())
+    #: The expected duration of one job, which the estimates assume.
+    seconds_per_job: int = SECONDS_PER_JOB
 
     @property
     def jobs_started(self) -> int:
@@ -204,12 +248,12 @@ class Review:
     @property
     def estimated_apply_seconds(self) -> int:
         """Expected duration of the apply (see :func:`estimated_seconds`)."""
-        return estimated_seconds(self.generations)[0]
+        return estimated_seconds(self.generations, self.seconds_per_job)[0]
 
     @property
     def estimated_ready_seconds(self) -> int:
         """Expected time from the start of the apply until every new job has finished."""
-        return estimated_seconds(self.generations)[1]
+        return estimated_seconds(self.generations, self.seconds_per_job)[1]
 
     def count(self, action: str) -> int:
         """How many generations the plan changes with ``action``."""
@@ -225,7 +269,7 @@ class Review:
                 **{action: self.count(action) for action in ("create", "replace", "delete", "update", "forget")},
                 "jobs_started": self.jobs_started,
                 "jobs_cancelled": self.jobs_cancelled,
-                "seconds_per_job": SECONDS_PER_JOB,
+                "seconds_per_job": self.seconds_per_job,
                 "estimated_apply_seconds": self.estimated_apply_seconds,
                 "estimated_ready_seconds": self.estimated_ready_seconds,
             },
@@ -237,35 +281,52 @@ class Review:
         }
 
 
-def estimated_seconds(generations: Sequence[GenerationChange]) -> tuple[int, int]:
+def estimated_seconds(
+    generations: Sequence[GenerationChange], seconds_per_job: int = SECONDS_PER_JOB
+) -> tuple[int, int]:
     """(apply, ready): expected seconds until the apply returns, and until every new job has finished.
 
     Jobs run one at a time per account and Region, and each start waits for the previous job of its
     Region to finish, so a Region lasts about one job less than its jobs: its last job runs after
     the apply returns, unless one of its generations waits for completion (``wait_for_completion``).
-    Regions run side by side: the apply takes as long as the longest of them.
+    Accounts and Regions run side by side: the apply takes as long as the longest of them. Only
+    the jobs within each queue's daily quota are counted: the others fail at once today.
     """
-    estimates = [(q.estimated_apply_seconds, q.estimated_ready_seconds) for q in region_quotas(list(generations))]
+    quotas = region_quotas(list(generations), seconds_per_job)
+    estimates = [(q.estimated_apply_seconds, q.estimated_ready_seconds) for q in quotas]
     return max((a for a, _ in estimates), default=0), max((r for _, r in estimates), default=0)
 
 
-def _one_region_seconds(started: int, waits: bool) -> tuple[int, int]:
-    """(apply, ready) seconds of ``started`` jobs in one Region, run one after another."""
+def _one_region_seconds(started: int, waits: bool, seconds_per_job: int) -> tuple[int, int]:
+    """(apply, ready) seconds of ``started`` jobs in one queue, run one after another."""
     if not started:
         return 0, 0
-    return SECONDS_PER_JOB * (started if waits else started - 1), SECONDS_PER_JOB * started
+    return seconds_per_job * (started if waits else started - 1), seconds_per_job * started
 
 
-def region_quotas(generations: list[GenerationChange]) -> list[RegionQuota]:
-    """The jobs started per Region (None: the unknown Region), ordered by Region name, the unknown first."""
-    counts: dict[str | None, int] = {}
-    waits: dict[str | None, bool] = {}
+def region_quotas(generations: list[GenerationChange], seconds_per_job: int = SECONDS_PER_JOB) -> list[RegionQuota]:
+    """The jobs started per queue, ordered by Region name (the unknown first), then account.
+
+    A queue is an account and Region: the assumed role's account, or, for a provider that assumes
+    no role, its configuration (whose credentials are one account), in a Region.
+    """
+    queues: dict[tuple[str | None, str], list[GenerationChange]] = {}
     for generation in generations:
         if generation.starts_job:
-            counts[generation.region] = counts.get(generation.region, 0) + 1
-            waits[generation.region] = waits.get(generation.region, False) or generation.waits_for_completion
-    ordered = sorted(counts.items(), key=lambda item: item[0] or "")
-    return [RegionQuota(region, n, waits[region]) for region, n in ordered]
+            owner = f"account {generation.account}" if generation.account else generation.provider_key
+            queues.setdefault((generation.region, owner), []).append(generation)
+    ordered = sorted(queues.items(), key=lambda item: (item[0][0] or "", item[0][1]))
+    return [
+        RegionQuota(
+            region,
+            len(members),
+            any(g.waits_for_completion for g in members),
+            account=members[0].account,
+            role_arn=members[0].role_arn,
+            seconds_per_job=seconds_per_job,
+        )
+        for (region, _), members in ordered
+    ]
 
 
 # ---- Generated policies and policy checks the plan reads (issue 16) -------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from policygen._names import GENERATED_POLICY_TYPE
-from policygen.review.model import SECONDS_PER_JOB, GenerationChange, Review, format_minutes
+from policygen.review.model import GenerationChange, Review, format_minutes
 
 
 def to_markdown(review: Review) -> str:
@@ -23,13 +23,14 @@ def to_markdown(review: Review) -> str:
         return "\n".join(lines + _markdown_policy_reads(review)) + "\n"
     if review.jobs_started:
         started = ", ".join(
-            f"{q.jobs_started} in {q.region}" + (f" (of {q.daily_quota} a day)" if q.daily_quota else "")
+            f"{q.jobs_started} in {q.describe()}" + (f" (of {q.daily_quota} a day)" if q.daily_quota else "")
             if q.region
             else f"{q.jobs_started} in an unknown Region (the plan does not name it)"
             for q in review.regions
         )
+        kind = "accounts and Regions" if any(q.account for q in review.regions) else "Regions"
         order = (
-            f" The {len(review.regions)} Regions run side by side, one job at a time in each."
+            f" The {len(review.regions)} {kind} run side by side, one job at a time in each."
             if len(review.regions) > 1
             else ""
         )
@@ -42,11 +43,14 @@ def to_markdown(review: Review) -> str:
         else:  # one job per Region: each starts at once
             subject = "The policy" if review.jobs_started == 1 else "Every policy"
             timing = (
-                f"{order} {subject} should be ready about **{format_minutes(SECONDS_PER_JOB)}** after the apply starts"
+                f"{order} {subject} should be ready about **{format_minutes(review.seconds_per_job)}** after the apply "
+                "starts"
                 + (" (the apply waits for it)." if review.estimated_apply_seconds else "; the apply does not wait.")
             )
         lines.append(f"Applying starts **{review.jobs_started}** job(s): {started}.{timing}")
         lines.append("")
+        if any(q.account for q in review.regions) or not all(q.fits_daily_quota for q in review.regions):
+            lines += _markdown_queues(review)
     plan_wide = [w for w in review.warnings if w.address is None]
     if review.warnings:
         lines += ["**Warnings**", ""]
@@ -108,8 +112,29 @@ def _markdown_generation(generation: GenerationChange) -> list[str]:
         lines.append(f"- **Client token:** {token}")
     if generation.starts_job:
         lines.append(f"- **Region:** {generation.region or 'unknown'} ({generation.region_note})")
+        if generation.account:
+            lines.append(f"- **Account:** {generation.account} (assumes `{generation.role_arn}`)")
     lines.append("")
     return lines
+
+
+def _markdown_queues(review: Review) -> list[str]:
+    """A table of the queues: per account and Region, the jobs, the daily quota, the days, the time."""
+    lines = [
+        "| account | Region | role assumed | jobs | daily quota | fits today | days (jobs per day) | apply time |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for q in review.regions:
+        days = ", ".join(f"day {d}: {n}" for d, n in enumerate(q.days, start=1))
+        account = q.account or "(the provider's)"
+        role = _code(q.role_arn) if q.role_arn else "-"
+        quota = q.daily_quota or "50 (5 in the low-quota Regions)"
+        fits = "yes" if q.fits_daily_quota else "**no**"
+        lines.append(
+            f"| {account} | {q.region or 'unknown'} | {role} | {q.jobs_started} | {quota} | {fits} | {days} "
+            f"| ~{format_minutes(q.estimated_apply_seconds)} |"
+        )
+    return [*lines, "", f"Times assume ~{format_minutes(review.seconds_per_job)} per job (`--job-minutes`).", ""]
 
 
 def _code(value: str | None) -> str:

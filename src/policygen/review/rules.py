@@ -10,6 +10,7 @@ The heuristics are described in the docstring of :mod:`policygen.review`.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from datetime import datetime
@@ -33,7 +34,9 @@ from policygen.review.model import (
     in_days,
     region_quotas,
 )
+from policygen.review.providers import AT_APPLY, ProviderSetting, provider_settings
 from policygen.review.reading import MAX_MODULE_DEPTH
+from policygen.review.schedule import account_of
 from policygen.service_limits import (
     DAILY_QUOTA,
     LOW_DAILY_QUOTA,
@@ -49,21 +52,21 @@ from policygen.timestamps import parse_time
 #: Windows of this many days or more are flagged: near the service's :data:`MAX_WINDOW_DAYS`.
 NEAR_LIMIT_DAYS = 80
 
-#: Where the provider finds its Region when its configuration sets none.
-_AT_APPLY = "AWS_REGION, AWS_DEFAULT_REGION or the profile decides at apply"
-
 #: A word of a trail name that starts with "org" (see the docstring of policygen.review for the heuristic).
 _ORG_WORD = re.compile(r"(?:^|[^a-z0-9])org", re.IGNORECASE)
 
 
-def review_plan(plan: dict[str, Any], *, region: str | None = None) -> Review:
+def review_plan(
+    plan: dict[str, Any], *, region: str | None = None, seconds_per_job: int = SECONDS_PER_JOB
+) -> Review:
     """Describe the policy generations a plan changes.
 
     ``region`` is used for generations whose provider configuration in the plan sets no Region
-    (it then comes from ``AWS_REGION`` or the profile when Terraform runs).
+    (it then comes from ``AWS_REGION`` or the profile when Terraform runs). ``seconds_per_job`` is
+    the expected duration of one job, for the estimated apply times.
     """
     timestamp = parse_time(plan.get("timestamp"))
-    regions = _provider_regions(plan.get("configuration") or {}, plan.get("variables") or {})
+    settings = provider_settings(plan.get("configuration") or {}, plan.get("variables") or {})
     generations: list[GenerationChange] = []
     for change in plan.get("resource_changes") or []:
         if change.get("type") != RESOURCE_TYPE or change.get("mode", "managed") != "managed":
@@ -71,13 +74,18 @@ def review_plan(plan: dict[str, Any], *, region: str | None = None) -> Review:
         action = _action(change["change"].get("actions", []))
         if action is None:
             continue
-        key = (change.get("module_address", ""), change.get("name"))
-        configured = regions.get(key)
-        generation_region, note = _region(configured, region)
-        generations.append(_generation(change, action, generation_region, note, timestamp))
-    quotas = region_quotas(generations)
+        setting = settings.get((change.get("module_address", ""), change.get("name")))
+        generation_region, note = _where(setting, region)
+        generation = _generation(change, action, generation_region, note, timestamp)
+        if setting is not None:
+            role = setting.role_arn
+            generation = dataclasses.replace(
+                generation, role_arn=role, account=account_of(role), provider_key=setting.key
+            )
+        generations.append(generation)
+    quotas = region_quotas(generations, seconds_per_job)
     warnings = [w for g in generations for w in _generation_warnings(g)]
-    warnings += _plan_warnings(generations, quotas)
+    warnings += _plan_warnings(generations, quotas, seconds_per_job)
     warnings += _ended_outside(plan)
     return Review(
         terraform_version=plan.get("terraform_version"),
@@ -86,6 +94,7 @@ def review_plan(plan: dict[str, Any], *, region: str | None = None) -> Review:
         regions=tuple(quotas),
         warnings=tuple(warnings),
         policy_reads=_policy_reads(plan),
+        seconds_per_job=seconds_per_job,
     )
 
 
@@ -173,54 +182,11 @@ def _ended_outside(plan: dict[str, Any]) -> list[ReviewWarning]:
     return warnings
 
 
-def _provider_regions(
-    configuration: dict[str, Any], variables: dict[str, Any]
-) -> dict[tuple[str, str], tuple[str | None, str]]:
-    """(module address, resource name) -> (Region, where it comes from) from the plan's configuration.
-
-    A Region that a root module variable gives (``region = var.region``) is read from the plan's
-    ``variables``, which hold the values the plan was made with.
-    """
-    providers: dict[str, Any] = configuration.get("provider_config") or {}
-    found: dict[tuple[str, str], tuple[str | None, str]] = {}
-
-    def walk(module: dict[str, Any], address: str) -> None:
-        for resource in module.get("resources") or []:
-            if resource.get("type") != RESOURCE_TYPE:
-                continue
-            key = resource.get("provider_config_key", "")
-            expression = ((providers.get(key) or {}).get("expressions") or {}).get("region")
-            if expression is None:
-                found[(address, resource["name"])] = (None, f"not set in the plan; {_AT_APPLY}")
-            elif "constant_value" in expression:
-                found[(address, resource["name"])] = (expression["constant_value"], "from the provider configuration")
-            else:
-                references = expression.get("references") or []
-                value = _variable(references, variables) if not address else None
-                refs = ", ".join(references) or "an expression"
-                found[(address, resource["name"])] = (
-                    (value, f"from {references[0]}") if value else (None, f"from {refs}, not known in the plan")
-                )
-        for name, call in (module.get("module_calls") or {}).items():
-            walk(call.get("module") or {}, f"{address}.module.{name}" if address else f"module.{name}")
-
-    walk(configuration.get("root_module") or {}, "")
-    return found
-
-
-def _variable(references: list[str], variables: dict[str, Any]) -> str | None:
-    """The value of the one root variable an expression refers to (``var.region``), when the plan holds it."""
-    names = [r.removeprefix("var.") for r in references if r.startswith("var.")]
-    if len(references) != 1 or len(names) != 1:
-        return None
-    value = (variables.get(names[0]) or {}).get("value")
-    return value if isinstance(value, str) and value else None
-
-
-def _region(configured: tuple[str | None, str] | None, fallback: str | None) -> tuple[str | None, str]:
-    region, note = configured or (None, f"not found in the plan's configuration; {_AT_APPLY}")
-    if region is not None:
-        return region, note
+def _where(setting: ProviderSetting | None, fallback: str | None) -> tuple[str | None, str]:
+    """The Region of a generation and where it comes from: its provider's, else ``--region``."""
+    if setting is not None and setting.region is not None:
+        return setting.region, setting.region_note
+    note = setting.region_note if setting is not None else f"not found in the plan's configuration; {AT_APPLY}"
     if fallback is not None:
         return fallback, "from --region"
     return None, note
@@ -280,7 +246,9 @@ def _organization_trail_reason(trail: TrailChange, principal_arn: str | None) ->
     return None
 
 
-def _plan_warnings(generations: list[GenerationChange], quotas: list[RegionQuota]) -> list[ReviewWarning]:
+def _plan_warnings(
+    generations: list[GenerationChange], quotas: list[RegionQuota], seconds_per_job: int
+) -> list[ReviewWarning]:
     warnings = []
     for quota in quotas:
         if quota.jobs_started < 2:
@@ -296,23 +264,29 @@ def _plan_warnings(generations: list[GenerationChange], quotas: list[RegionQuota
                 message += f" In a {LOW_DAILY_QUOTA}-a-day Region this apply would fail."
         else:
             message = (
-                f"This apply starts {quota.jobs_started} policy generations in {quota.region}, of the "
+                f"This apply starts {quota.jobs_started} policy generations in {quota.describe()}, of the "
                 f"{quota.daily_quota} a day Access Analyzer allows per account and Region (cancelled ones and "
                 "those started in the last 24 hours included)."
             )
-            if quota.jobs_started > quota.daily_quota:
-                message += f" It exceeds the quota: starts after the {quota.daily_quota}th will fail."
+            if not quota.fits_daily_quota:
+                later = ", ".join(f"day {day}: {n}" for day, n in enumerate(quota.days, start=1) if day > 1)
+                message += (
+                    f" It exceeds the quota: starts after the {quota.daily_quota}th will fail. The rest can only "
+                    f"start on later days ({later}), with further applies."
+                )
         warnings.append(ReviewWarning("daily_quota", message))
     side_by_side = len(quotas) > 1
+    others = "the other accounts' and Regions'" if any(q.account for q in quotas) else "the other Regions'"
     for quota in quotas:
         if quota.jobs_started <= MAX_IN_PROGRESS:
             continue
-        where = quota.region or "an unknown Region (the plan does not name it; counted as one Region)"
+        unknown = "an unknown Region (the plan does not name it; counted as one Region)"
+        where = quota.describe() if quota.region else unknown
         if side_by_side:
             expect = (
                 f"expect them to hold the apply about {format_minutes(quota.estimated_apply_seconds)} and its "
                 f"policies to be ready about {format_minutes(quota.estimated_ready_seconds)} after the apply starts, "
-                "while the other Regions' jobs run side by side"
+                f"while {others} jobs run side by side"
             )
         else:
             expect = (
@@ -322,8 +296,8 @@ def _plan_warnings(generations: list[GenerationChange], quotas: list[RegionQuota
         warnings.append(
             ReviewWarning(
                 "one_at_a_time",
-                f"Access Analyzer runs one generation at a time per account and Region, so the {quota.jobs_started} "
-                f"jobs in {where} run one after another: {expect} (~{format_minutes(SECONDS_PER_JOB)} per job; longer "
+                f"Access Analyzer runs one generation at a time per account and Region, so the {quota.jobs_today} "
+                f"jobs in {where} run one after another: {expect} (~{format_minutes(seconds_per_job)} per job; longer "
                 "windows and busier trails take longer).",
             )
         )
