@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Principal:
+class Caller:
     """The identity a request acts as: its account, ARN and ``UserId`` (as GetCallerIdentity shows them)."""
 
     account: str
@@ -45,14 +45,14 @@ class Principal:
     session: Session | None = None
 
 
-def principal_of(access_key_id: str | None, world: World, sessions: SessionStore) -> Principal:
+def principal_of(access_key_id: str | None, world: World, sessions: SessionStore) -> Caller:
     """The identity of a key, without checking anything (for the request log, and after :func:`authenticate`)."""
     session = sessions.get(access_key_id)
     if session is not None:
-        return Principal(session.account, session.arn, session.assumed_role_id, session)
+        return Caller(session.account, session.arn, session.assumed_role_id, session)
     account = world.account_of(access_key_id)
     name = access_key_id or "anonymous"
-    return Principal(account, f"arn:aws:iam::{account}:user/{name}", unique_id("AIDA", name))
+    return Caller(account, f"arn:aws:iam::{account}:user/{name}", unique_id("AIDA", name))
 
 
 def authenticate(
@@ -63,7 +63,7 @@ def authenticate(
     sessions: SessionStore,
     now: datetime,
     service: str = SIGNING_NAME,
-) -> Principal:
+) -> Caller:
     """The principal of a signed request; raises the error AWS answers when its credentials are refused.
 
     ``access_key_id`` is the one its signature names; ``service`` the signing name its credential

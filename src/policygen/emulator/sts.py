@@ -55,7 +55,7 @@ import botocore.model
 import botocore.session
 
 from policygen.emulator.exceptions import AccessAnalyzerError
-from policygen.emulator.identity import Principal, authenticate
+from policygen.emulator.identity import Caller, authenticate
 from policygen.emulator.models import PolicyGenerationBackend
 from policygen.emulator.responses import Request, Response, check_signature
 from policygen.emulator.roles import ROLE_ARN, Role, permissive_role
@@ -98,7 +98,7 @@ def _validation(message: str) -> StsError:
     return StsError("ValidationError", 400, message)
 
 
-def _access_denied(caller: Principal, action: str, role_arn: str) -> StsError:
+def _access_denied(caller: Caller, action: str, role_arn: str) -> StsError:
     return StsError(
         "AccessDenied", 403, f"User: {caller.arn} is not authorized to perform: sts:{action} on resource: {role_arn}"
     )
@@ -233,7 +233,7 @@ class StsResponses:
                 )
             caller = self._caller(request, action)
             _check_input(action, params)
-            handler: Callable[[dict[str, str], Principal | None], dict[str, Any]] = getattr(
+            handler: Callable[[dict[str, str], Caller | None], dict[str, Any]] = getattr(
                 self, re.sub(r"(?<!^)(?=[A-Z])", "_", action).lower()
             )
             result = handler(params, caller)
@@ -246,7 +246,7 @@ class StsResponses:
         ElementTree.SubElement(metadata, "RequestId").text = str(uuid.uuid4())
         return _document(root)
 
-    def _caller(self, request: Request, action: str) -> Principal | None:
+    def _caller(self, request: Request, action: str) -> Caller | None:
         """Who calls: None for AssumeRoleWithWebIdentity (unsigned: its token says who); else the signer."""
         if service_model().operation_model(action).auth_type == "none":
             return None
@@ -298,7 +298,7 @@ class StsResponses:
             "AssumedRoleUser": {"AssumedRoleId": session.assumed_role_id, "Arn": session.arn},
         }
 
-    def assume_role(self, params: dict[str, str], caller: Principal | None) -> dict[str, Any]:
+    def assume_role(self, params: dict[str, str], caller: Caller | None) -> dict[str, Any]:
         """AssumeRole: the caller's account must be trusted, with the role's external id if it has one."""
         assert caller is not None
         role_arn = params["RoleArn"]
@@ -313,7 +313,7 @@ class StsResponses:
             result["SourceIdentity"] = params["SourceIdentity"]
         return result
 
-    def assume_role_with_web_identity(self, params: dict[str, str], caller: Principal | None) -> dict[str, Any]:
+    def assume_role_with_web_identity(self, params: dict[str, str], caller: Caller | None) -> dict[str, Any]:
         """AssumeRoleWithWebIdentity: a role with ``webIdentity``, and a JWT that has not expired."""
         claims = _jwt_claims(params["WebIdentityToken"])
         expires = claims.get("exp")
@@ -340,7 +340,7 @@ class StsResponses:
         )
         return result
 
-    def get_caller_identity(self, params: dict[str, str], caller: Principal | None) -> dict[str, Any]:
+    def get_caller_identity(self, params: dict[str, str], caller: Caller | None) -> dict[str, Any]:
         """GetCallerIdentity: the signer's account, ARN and unique id (the assumed-role ARN for a session)."""
         assert caller is not None
         return {"UserId": caller.user_id, "Account": caller.account, "Arn": caller.arn}

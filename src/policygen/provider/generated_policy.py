@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from tf.iface import Config, DataSource, ReadDataContext, State
-from tf.schema import Attribute, Schema
-from tf.types import Bool, List, String
+from tf.schema import Schema
 
 from policygen._names import GENERATED_POLICY_TYPE, PROVIDER_TYPE
 from policygen.provider.diagnostics import ProviderContext, diagnosed
 from policygen.provider.job_fields import job_fields
+from policygen.provider.types import schema_attribute
+from policygen.spec.attributes import GENERATED_POLICY
 
 
 class GeneratedPolicyDataSource(DataSource):
@@ -33,29 +34,7 @@ class GeneratedPolicyDataSource(DataSource):
         return Schema(
             version=1,
             description="The policies an Access Analyzer policy generation job generated (GetGeneratedPolicy).",
-            attributes=[
-                Attribute("job_id", String(), required=True, description="The job id, e.g. a resource's `job_id`."),
-                Attribute(
-                    "include_resource_placeholders", Bool(), optional=True,
-                    description="Ask for resource ARN placeholders such as `${TableName}` instead of `*`.",
-                ),
-                Attribute(
-                    "include_service_level_template", Bool(), optional=True,
-                    description="Ask for a service-level template (`service:${Action}`) instead of actions.",
-                ),
-                Attribute("status", String(), computed=True, description="The job's status."),
-                Attribute(
-                    "is_complete", Bool(), computed=True,
-                    description="False when the service could not list every action used (e.g. too many).",
-                ),
-                Attribute(
-                    "policies", List(String()), computed=True,
-                    description="The generated policy documents, as JSON strings (empty until SUCCEEDED).",
-                ),
-                Attribute("started_on", String(), computed=True, description="When the job started (RFC 3339)."),
-                Attribute("completed_on", String(), computed=True, description="When the job ended (RFC 3339)."),
-                Attribute("job_error", String(), computed=True, description="`CODE: message` of a failed job."),
-            ],
+            attributes=[schema_attribute(a) for a in GENERATED_POLICY],
         )
 
     @diagnosed(fallback=lambda config: None)

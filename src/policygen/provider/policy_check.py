@@ -15,13 +15,14 @@ from __future__ import annotations
 from typing import Any
 
 from tf.iface import Config, DataSource, ReadDataContext, State
-from tf.schema import Attribute, Schema
-from tf.types import Bool, List, String
+from tf.schema import Schema
+from tf.types import String
 
 from policygen._names import POLICY_CHECK_TYPE, PROVIDER_TYPE
 from policygen.policy import FindingType, PolicyDocumentError, parse_policy
 from policygen.provider.diagnostics import ProviderContext, diagnosed
-from policygen.provider.types import ObjectList
+from policygen.provider.types import ObjectList, schema_attribute
+from policygen.spec.attributes import POLICY_CHECK
 
 #: Finding types of ValidatePolicy, from the most to the least severe.
 SEVERITIES = tuple(t.value for t in FindingType)
@@ -56,51 +57,7 @@ class PolicyCheckDataSource(DataSource):
             version=1,
             description="Checks an identity policy with Access Analyzer's policy checks (ValidatePolicy, and "
             "CheckNoNewAccess / CheckAccessNotGranted when asked): a gate before adopting a draft.",
-            attributes=[
-                Attribute("policy", String(), required=True, description="The policy document (JSON) to check."),
-                Attribute(
-                    "reference",
-                    String(),
-                    optional=True,
-                    description="The policy in force (JSON). When given, CheckNoNewAccess says whether `policy` "
-                    "grants anything it does not (`new_access`). A custom policy check: AWS charges for it.",
-                ),
-                Attribute(
-                    "denied_actions",
-                    List(String()),
-                    optional=True,
-                    description='Actions `policy` must not grant, e.g. `["iam:PassRole"]`; CheckAccessNotGranted '
-                    "(a custom policy check, charged by AWS).",
-                ),
-                Attribute(
-                    "fail_on",
-                    String(),
-                    optional=True,
-                    description="The least severe finding type that fails the check: ERROR, SECURITY_WARNING, "
-                    "WARNING or SUGGESTION. Default: ERROR.",
-                ),
-                Attribute("result", String(), computed=True, description="PASS, or FAIL (see `message`)."),
-                Attribute("message", String(), computed=True, description="Why it failed, in sentences; or why not."),
-                Attribute(
-                    "findings",
-                    FINDING,
-                    computed=True,
-                    description="ValidatePolicy's findings: finding_type, issue_code, details, location "
-                    "(`line L, column C` of `policy`, or null) and learn_more_link.",
-                ),
-                Attribute(
-                    "new_access",
-                    Bool(),
-                    computed=True,
-                    description="True when `policy` grants access `reference` does not (null without `reference`).",
-                ),
-                Attribute(
-                    "granted_denied_actions",
-                    Bool(),
-                    computed=True,
-                    description="True when `policy` grants one of `denied_actions` (null without them).",
-                ),
-            ],
+            attributes=[schema_attribute(a, FINDING) for a in POLICY_CHECK],
         )
 
     def validate(self, diags: Any, type_name: str, config: Config) -> None:

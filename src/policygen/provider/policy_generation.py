@@ -25,8 +25,8 @@ from tf.iface import (
     UpdateContext,
     UpgradeContext,
 )
-from tf.schema import Attribute, Schema
-from tf.types import Bool, List, Map, Number, String, TfType, Unknown
+from tf.schema import Schema
+from tf.types import Unknown
 from tf.utils import Diagnostics
 
 from policygen._names import POLICY_GENERATION_TYPE, PROVIDER_TYPE
@@ -54,9 +54,10 @@ from policygen.provider.rules.outside import (
     older_than_history,
     unknown_job_detail,
 )
-from policygen.provider.types import ObjectList, Timestamp
+from policygen.provider.types import ObjectList, schema_attribute, type_of
 from policygen.spec import fields
-from policygen.spec.fields import ATTRIBUTE_OF, REQUEST_FIELDS, TRAIL_FIELDS, Field
+from policygen.spec.attributes import POLICY_GENERATION
+from policygen.spec.fields import ATTRIBUTE_OF, REQUEST_FIELDS, TRAIL_FIELDS
 from policygen.spec.waiting import DEFAULT_QUEUE_TIMEOUT, DEFAULT_WAIT_TIMEOUT, parse_duration, wait_problems
 from policygen.timestamps import rfc3339
 
@@ -139,35 +140,11 @@ class TrailList(ObjectList):
         ]
 
 
-def _tf_type(field: Field) -> TfType:
-    """The Terraform type of a field of the request."""
-    if field.kind == "objects":
-        return TRAIL
-    if field.kind == "strings":
-        return List(String())
-    if field.kind == "string_map":
-        return Map(String())
-    return {"string": String, "timestamp": Timestamp, "number": Number, "boolean": Bool}[field.kind]()
-
-
 #: The type of ``trails``: a list of objects with the attributes of a trail's fields.
 TRAIL = TrailList(
-    {item.attribute: _tf_type(item) for item in TRAIL_FIELDS},
+    {item.attribute: type_of(item.kind) for item in TRAIL_FIELDS},
     optional={item.attribute for item in TRAIL_FIELDS if not item.required},
 )
-
-
-def _request_attribute(field: Field) -> Attribute:
-    """The resource's attribute for one field of the request (see :mod:`policygen.spec.fields`)."""
-    return Attribute(
-        field.attribute,
-        _tf_type(field),
-        description=field.description,
-        required=field.required,
-        optional=not field.required,
-        computed=field.computed,
-        requires_replace=field.forces_replacement,
-    )
 
 
 class PolicyGenerationHandler(Resource):
@@ -187,65 +164,7 @@ class PolicyGenerationHandler(Resource):
             version=2,
             description="Starts an IAM Access Analyzer policy generation (StartPolicyGeneration) during "
             "apply. Every input forces a new job; `job_id` is the job's id.",
-            attributes=[
-                *(_request_attribute(field) for field in REQUEST_FIELDS),
-                Attribute(
-                    "wait_for_completion",
-                    Bool(),
-                    optional=True,
-                    description="Return from create only when the job has SUCCEEDED (FAILED fails the apply). "
-                    "Default: false, create returns once the job has started. Changing it starts nothing.",
-                ),
-                Attribute(
-                    "wait_timeout",
-                    String(),
-                    optional=True,
-                    description=f"How long `wait_for_completion` waits, e.g. `45m`, `1h30m`. Default: "
-                    f"`{DEFAULT_WAIT_TIMEOUT}`. The job keeps running when the wait gives up.",
-                ),
-                Attribute(
-                    "queue_timeout",
-                    String(),
-                    optional=True,
-                    description=f"How long create waits for other generations of the account and Region to "
-                    f"finish before it may start (Access Analyzer runs one at a time), e.g. `2h`. Default: "
-                    f"`{DEFAULT_QUEUE_TIMEOUT}`. Changing it starts nothing.",
-                ),
-                Attribute(
-                    "instance_key",
-                    String(),
-                    optional=True,
-                    description="Tells this resource apart from others with the same request: mixed into the "
-                    "derived client token, never sent. policygen's constructs set it to `<stack>/<name>`; in HCL "
-                    "set it (e.g. `instance_key = each.key`) when two resources would have the same request. "
-                    "Changing it starts nothing: it counts for the jobs started after the change.",
-                ),
-                Attribute("job_id", String(), computed=True, description="The job id StartPolicyGeneration returned."),
-                Attribute(
-                    "status",
-                    String(),
-                    computed=True,
-                    description="IN_PROGRESS, SUCCEEDED, FAILED or CANCELED, as of the last apply or refresh.",
-                ),
-                Attribute("started_on", String(), computed=True, description="When the job started (RFC 3339)."),
-                Attribute("completed_on", String(), computed=True, description="When the job ended (RFC 3339)."),
-                Attribute("job_error", String(), computed=True, description="`CODE: message` of a failed job."),
-                Attribute(
-                    "interrupted",
-                    Bool(),
-                    computed=True,
-                    description="True when Terraform was stopped (Ctrl-C) while create waited for the job: the job "
-                    "was left running and the resource tainted; its replacement carries on waiting for that same "
-                    "job instead of starting another.",
-                ),
-                Attribute(
-                    "expired",
-                    Bool(),
-                    computed=True,
-                    description="True once Access Analyzer no longer returns the job (it keeps them about seven "
-                    "days). The resource stays in state so that no new job is started; `status` is the last one seen.",
-                ),
-            ],
+            attributes=[schema_attribute(a, TRAIL) for a in POLICY_GENERATION],
         )
 
     def upgrade(self, ctx: UpgradeContext, version: int, old: State) -> State | None:

@@ -1,12 +1,15 @@
-"""Terraform types that the ``tf`` framework lacks: a list of objects with optional attributes."""
+"""Terraform types that the ``tf`` framework lacks (a list of objects with optional attributes), and the
+schema attribute of each declaration of :mod:`policygen.spec.attributes`."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from tf.types import String, TfType, Unknown
+from tf.schema import Attribute
+from tf.types import Bool, List, Map, Number, String, TfType, Unknown
 
+from policygen.spec.attributes import TfAttribute
 from policygen.timestamps import parse_time
 
 
@@ -64,3 +67,33 @@ def _instant(value: Any) -> Any:
     """The instant ``value`` names, or ``value`` itself when it names none (compared as it is)."""
     parsed = parse_time(value)
     return value if parsed is None else parsed
+
+
+def type_of(kind: str, objects: TfType | None = None) -> TfType:
+    """The tf type of a kind of value (:data:`policygen.spec.attributes.Kind`); ``objects`` for lists of objects."""
+    simple: dict[str, type[TfType]] = {"string": String, "timestamp": Timestamp, "number": Number, "boolean": Bool}
+    if kind in simple:
+        return simple[kind]()
+    if kind == "strings":
+        return List(String())
+    if kind == "string_map":
+        return Map(String())
+    if objects is None:
+        raise TypeError(f"a value of kind {kind!r} holds objects: pass their type")
+    return objects
+
+
+def schema_attribute(declared: TfAttribute, objects: TfType | None = None) -> Attribute:
+    """The tf schema attribute of a declaration (:mod:`policygen.spec.attributes`).
+
+    ``objects`` is the type of a declaration whose kind is a list of objects (``trails``, ``findings``).
+    """
+    return Attribute(
+        declared.name,
+        type_of(declared.kind, objects),
+        description=declared.description,
+        required=declared.required,
+        optional=declared.optional,
+        computed=declared.computed,
+        requires_replace=declared.forces_replacement,
+    )
