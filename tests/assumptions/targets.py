@@ -23,6 +23,8 @@ from tests.emulator.helpers import ACCESS_ROLE, ACCOUNT, PRINCIPAL, TRAIL, FakeC
 
 from .real_aws import ACCESS_ROLE_VARIABLE, TRAIL_VARIABLE, RealAws
 
+#: The modules of the assumptions: every test in them takes ``target`` and runs on both sides.
+ASSUMPTION_MODULES = ("test_jobs.py", "test_listing.py")
 #: How long a job of the emulator side runs, on its fake clock (the AWS CLI's example job took
 #: about 2 min 20 s): tests end it by cancelling it or by moving the clock.
 JOB_SECONDS = 140.0
