@@ -16,6 +16,8 @@ STAMP := .make
 export CHECKPOINT_DISABLE := 1
 export DISABLE_VERSION_CHECK := true
 export CDKTF_DISABLE_PLUGIN_CACHE_ENV := true
+# The real-AWS side of tests/assumptions runs only by hand (docs/assumptions.md), never from make.
+unexport POLICYGEN_REAL_AWS_ACCOUNT
 # The Node.js that package.json pins (npm's `node` package, 22 LTS) comes first on PATH, for jsii and the CLIs.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
