@@ -21,7 +21,7 @@ unexport POLICYGEN_REAL_AWS_ACCOUNT
 # The Node.js that package.json pins (npm's `node` package, 22 LTS) comes first on PATH, for jsii and the CLIs.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: setup demo check test lint deploy destroy bench package clean
+.PHONY: setup demo check test lint docs deploy destroy bench package clean
 
 setup: $(STAMP)/venv $(STAMP)/node $(STAMP)/venv-cdktn.stamp
 
@@ -57,6 +57,11 @@ demo: setup
 lint: $(STAMP)/venv
 	$(BIN)/ruff check src tests scripts bench
 	$(BIN)/mypy src
+
+# The attribute tables of README.md and docs/attributes.md and the JSON Schema's field descriptions, written
+# from the declarations (src/policygen/spec/attributes.py, fields.py); tests/test_docs_tables.py checks them.
+docs: $(STAMP)/venv
+	$(BIN)/python scripts/docs.py
 
 # The quick tier: no test marked e2e (runs terraform) or cdk_cli (runs the cdktf or cdktn CLI).
 check: $(STAMP)/venv $(STAMP)/node lint

@@ -16,6 +16,16 @@ from policygen.constructs.framework import Construct, FrameworkElement
 
 #: The kinds of value an attribute holds, as cdktf's HCL renderer names them.
 Kind = Literal["string", "number", "boolean", "stringList", "stringMap", "objectList", "block"]
+#: How cdktf's HCL renderer names each kind of declared value (:data:`policygen.spec.attributes.Kind`).
+KIND_OF: dict[str, Kind] = {
+    "string": "string",
+    "timestamp": "string",
+    "number": "number",
+    "boolean": "boolean",
+    "strings": "stringList",
+    "string_map": "stringMap",
+    "objects": "objectList",
+}
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from policygen._names import GENERATED_POLICY_TYPE
-from policygen.constructs.bindings import Attr
+from policygen.constructs.bindings import KIND_OF, Attr
 from policygen.constructs.framework import Construct
 from policygen.constructs.provider import AccessAnalyzerDataSource, AccessAnalyzerProvider
+from policygen.spec.attributes import GENERATED_POLICY
 
 
 class GeneratedPolicy(AccessAnalyzerDataSource):
@@ -60,8 +61,9 @@ class GeneratedPolicy(AccessAnalyzerDataSource):
 
     def attributes(self) -> dict[str, Attr]:
         """The configuration of this data source, attribute by attribute (None: left out)."""
-        return {
-            "job_id": Attr(self.job_id, "string"),
-            "include_resource_placeholders": Attr(True if self.include_resource_placeholders else None, "boolean"),
-            "include_service_level_template": Attr(True if self.include_service_level_template else None, "boolean"),
+        values = {
+            "job_id": self.job_id,
+            "include_resource_placeholders": True if self.include_resource_placeholders else None,
+            "include_service_level_template": True if self.include_service_level_template else None,
         }
+        return {a.name: Attr(values[a.name], KIND_OF[a.kind]) for a in GENERATED_POLICY if not a.computed}

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from policygen._names import POLICY_CHECK_TYPE
-from policygen.constructs.bindings import Attr
+from policygen.constructs.bindings import KIND_OF, Attr
 from policygen.constructs.framework import Construct
 from policygen.constructs.provider import AccessAnalyzerDataSource, AccessAnalyzerProvider
 from policygen.errors import InvalidArgumentError
 from policygen.policy.findings import FindingType
+from policygen.spec.attributes import POLICY_CHECK
 
 
 class PolicyCheck(AccessAnalyzerDataSource):
@@ -87,12 +88,13 @@ class PolicyCheck(AccessAnalyzerDataSource):
 
     def attributes(self) -> dict[str, Attr]:
         """The configuration of this data source, attribute by attribute (None: left out)."""
-        return {
-            "policy": Attr(self.policy, "string"),
-            "reference": Attr(self.reference, "string"),
-            "denied_actions": Attr(self.denied_actions, "stringList"),
-            "fail_on": Attr(self.fail_on, "string"),
+        values = {
+            "policy": self.policy,
+            "reference": self.reference,
+            "denied_actions": self.denied_actions,
+            "fail_on": self.fail_on,
         }
+        return {a.name: Attr(values[a.name], KIND_OF[a.kind]) for a in POLICY_CHECK if not a.computed}
 
 
 def _check_props(check: PolicyCheck, *, policy: Any, denied_actions: Sequence[str] | None, fail_on: str | None) -> None:

@@ -6,21 +6,11 @@ import functools
 from typing import Any
 
 from policygen._names import POLICY_GENERATION_TYPE, PROVIDER_TYPE, PROVIDER_VERSION
-from policygen.constructs.bindings import Attr, AttributeSynthesis, Kind, ProviderReference
+from policygen.constructs.bindings import KIND_OF, Attr, AttributeSynthesis, ProviderReference
 from policygen.constructs.framework import Construct, FrameworkElement
 from policygen.spec import Spec
+from policygen.spec.attributes import GENERATION_SETTINGS
 from policygen.spec.fields import REQUEST_FIELDS, Field
-
-#: How cdktf's HCL renderer names the kind of each field's value.
-_KIND_OF: dict[str, Kind] = {
-    "string": "string",
-    "timestamp": "string",
-    "number": "number",
-    "boolean": "boolean",
-    "strings": "stringList",
-    "string_map": "stringMap",
-    "objects": "objectList",
-}
 
 
 class PolicyGenerationResource(AttributeSynthesis, ProviderReference, FrameworkElement):
@@ -87,12 +77,15 @@ class PolicyGenerationResource(AttributeSynthesis, ProviderReference, FrameworkE
         of the resource itself.
         """
         request = self.spec.attributes()
+        settings = {
+            "wait_for_completion": True if self.wait_for_completion else None,  # false is left out
+            "wait_timeout": self.wait_timeout,
+            "queue_timeout": self.queue_timeout,
+            "instance_key": self.instance_key,
+        }
         return {
             **{field.attribute: _attr(field, request[field.attribute]) for field in REQUEST_FIELDS},
-            "wait_for_completion": Attr(True if self.wait_for_completion else None, "boolean"),
-            "wait_timeout": Attr(self.wait_timeout, "string"),
-            "queue_timeout": Attr(self.queue_timeout, "string"),
-            "instance_key": Attr(self.instance_key, "string"),
+            **{a.name: Attr(settings[a.name], KIND_OF[a.kind]) for a in GENERATION_SETTINGS},
         }
 
 
@@ -104,4 +97,4 @@ def _attr(field: Field, value: Any) -> Attr:
         value = list(value or ()) or None
     elif field.kind == "string_map":
         value = dict(value or {}) or None
-    return Attr(value, _KIND_OF[field.kind])
+    return Attr(value, KIND_OF[field.kind])

@@ -69,9 +69,26 @@ class Field:
 
 #: The fields of one trail (``trails`` items).
 TRAIL_FIELDS = (
-    Field("/cloudTrailArn", "cloud_trail_arn", "string", "ARN of the trail.", required=True),
-    Field("/regions", "regions", "strings", "Regions whose events are read; not with `all_regions = true`."),
-    Field("/allRegions", "all_regions", "boolean", "Read the events of every Region the trail covers."),
+    Field(
+        "/cloudTrailArn",
+        "cloud_trail_arn",
+        "string",
+        "ARN of the trail, e.g. `arn:aws:cloudtrail:us-east-1:123456789012:trail/management`.",
+        required=True,
+    ),
+    Field(
+        "/regions",
+        "regions",
+        "strings",
+        "Regions whose logs are analysed, e.g. `[us-east-1, eu-west-1]`, in the trail's partition. Leave out with "
+        "`all_regions` true.",
+    ),
+    Field(
+        "/allRegions",
+        "all_regions",
+        "boolean",
+        "Analyse the logs of every Region the trail covers. Not together with `regions`.",
+    ),
 )
 
 #: The request's fields, in the request's order (the API's shapes, spec files): documents are
@@ -81,14 +98,14 @@ REQUEST_FIELDS = (
         "/policyGenerationDetails/principalArn",
         "principal_arn",
         "string",
-        "ARN of the IAM role or user to generate a policy for.",
+        "ARN of the IAM role or user whose CloudTrail activity is analysed, e.g. `arn:aws:iam::123456789012:role/app`.",
         required=True,
     ),
     Field(
         "/cloudTrailDetails/trails",
         "trails",
         "objects",
-        "CloudTrail trails to analyse: `cloud_trail_arn`, and either `regions` or `all_regions = true`.",
+        "The CloudTrail trails to analyse: each a `cloud_trail_arn`, with either `regions` or `all_regions` true.",
         required=True,
         items=TRAIL_FIELDS,
     ),
@@ -96,37 +113,50 @@ REQUEST_FIELDS = (
         "/cloudTrailDetails/accessRole",
         "access_role",
         "string",
-        "ARN of the service role Access Analyzer uses to read the trails.",
+        "ARN of the service role that Access Analyzer assumes to read the trail and service-last-accessed data, e.g. "
+        "`arn:aws:iam::123456789012:role/AccessAnalyzerMonitorServiceRole`.",
         required=True,
     ),
     Field(
         "/cloudTrailDetails/startTime",
         "start_time",
         "timestamp",
-        "Start of the window (RFC 3339). Computed from `lookback_days` when the job is created if left out.",
+        "Start of the window, ISO 8601 with a time zone, e.g. `2026-11-01T00:00:00Z`. Events before it are not "
+        "considered. Not in the future, before `end_time`, at most 90 days before it. Computed from `lookback_days` "
+        "when left out.",
         computed=True,
     ),
     Field(
         "/cloudTrailDetails/lookbackDays",
         "lookback_days",
         "number",
-        f"Relative window: the last N days (1-{MAX_WINDOW_DAYS}), resolved into `start_time` once, when the job "
-        "is created.",
+        f"policygen's relative window: analyse the last N days (1-{MAX_WINDOW_DAYS}) up to `end_time` (or up to the "
+        "day the job is created). Resolved into a `start_time` once, when the job is created (at plan when `end_time` "
+        "is given), and kept in state, so it never makes a plan show a change by itself. Use instead of `start_time`.",
     ),
-    Field("/cloudTrailDetails/endTime", "end_time", "timestamp", "End of the window (RFC 3339). Default: now."),
+    Field(
+        "/cloudTrailDetails/endTime",
+        "end_time",
+        "timestamp",
+        'End of the window, ISO 8601 with a time zone, not in the future. Leave out for "now" (the service\'s '
+        "default).",
+    ),
     Field(
         "/clientToken",
         "client_token",
         "string",
-        "Idempotency token. Default: derived from the request, so a retried apply returns the same job.",
+        "Idempotency token. Leave out to have one derived when the job is created, from the request, the `triggers` "
+        "and the resource's instance key (the same on every machine), so that a retried apply never starts a second "
+        "job and a new creation gets a job of its own. Not together with `triggers`.",
         computed=True,
     ),
     Field(
         "/triggers",
         "triggers",
         "string_map",
-        "Opaque strings mixed into the derived client token: changing one starts a new job for an otherwise "
-        "identical request (like `terraform_data.triggers_replace`). Not with `client_token`.",
+        "Opaque strings, never sent to the service, mixed into the derived client token: changing a value starts a "
+        "new job for an otherwise identical request (like `terraform_data.triggers_replace`). Not together with "
+        "`client_token`.",
     ),
 )
 
