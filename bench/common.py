@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from policygen.sandbox import sandbox_env
+from policygen.testing.sandbox import sandbox_env
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -77,7 +77,7 @@ def fit(sizes: Sequence[float], seconds: Sequence[float]) -> dict[str, float]:
 
 
 def isolated_env(home: Path, endpoint: str | None = None) -> dict[str, str]:
-    """The tests' and the demo's sandbox (:func:`policygen.sandbox.sandbox_env`), without POLICYGEN_* settings."""
+    """The sandbox of the tests and the demo (:func:`policygen.testing.sandbox.sandbox_env`), no POLICYGEN_*."""
     return {k: v for k, v in sandbox_env(home, endpoint).items() if not k.startswith("POLICYGEN_")}
 
 

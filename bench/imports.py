@@ -9,7 +9,7 @@ from typing import Any
 from bench.common import PYTHON, ROOT, isolated_env, log, repeat, timed
 from bench.terraform import MAGIC_COOKIE, handshake_seconds
 
-from policygen.install import install_provider
+from policygen.distribution.launcher import install_provider
 
 #: What each figure runs, as ``python -c`` programs.
 PROGRAMS = {

@@ -17,8 +17,8 @@ from bench.common import endpoint, interleaved, isolated_env, log, timed
 from bench.terraform import APPLY, PLAN, baseline_hcl, generations_hcl, handshake_seconds
 
 from policygen.distribution.freeze import EXECUTABLE
+from policygen.distribution.launcher import install_provider
 from policygen.distribution.release import MIRROR_DIR, PLATFORM, write_package
-from policygen.install import install_provider
 
 #: Resources in the plan that is compared with terraform_data's.
 PLAN_SIZE = 10

@@ -19,7 +19,7 @@ from typing import Any
 
 from bench.common import ACCESS_ROLE, ACCOUNT, PYTHON, TRAIL, endpoint, fit, isolated_env, log, summary, timed
 
-from policygen.install import install_provider, lock_provider
+from policygen.distribution.launcher import install_provider, lock_provider
 
 PROVIDER_BLOCK = """
 terraform {

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from policygen.emulator import Emulator
 from policygen.emulator.samplelogs import write_sample_logs
-from policygen.sandbox import sandbox_env
 from policygen.spec import Spec, load_paths
+from policygen.testing.sandbox import sandbox_env
 
 ROOT = Path(__file__).resolve().parent.parent
 JOB_SECONDS = float(os.environ.get("POLICYGEN_DEMO_JOB_SECONDS", "2"))

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from policygen.emulator import Emulator
-from policygen.sandbox import sandbox_env
+from policygen.testing.sandbox import sandbox_env
 
 # cdktf.Testing.app() leaves a cdktf.outdir.* folder in the temporary folder of the Node process
 # behind jsii, which reads TMPDIR when cdktf is first imported (by a test module, after this file).

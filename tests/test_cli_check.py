@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
+from policygen.aws.client import AccessAnalyzer, ClientSettings
 from policygen.cli import main
 from policygen.emulator import Emulator
 from policygen.emulator.samplelogs import SampleLogs, write_sample_logs
 from policygen.policy import SENSITIVE_ACTIONS, get_catalog
-from policygen.service import AccessAnalyzer, ClientSettings
 from tests.policy.helpers import BUCKET, allow, deny, policy
 
 ACCOUNT = "123456789012"

@@ -2,7 +2,7 @@
 
 No test races a job's duration. In this process, a job that must run for a while runs on a
 :class:`~tests.emulator.helpers.FakeClock` that `policygen wait` also sleeps on (the ``clock``
-fixture replaces ``policygen.follow._sleep`` and ``_monotonic``), and no test sleeps for real
+fixture replaces ``policygen.cli.follow._sleep`` and ``_monotonic``), and no test sleeps for real
 (:func:`no_real_sleep`). The console-script tests run the CLI in a child process: their job stays
 IN_PROGRESS on a fake clock until the child has shown it running, and only then does the test move
 the clock past the job's end, so the child sees it finish at its next poll, however slow the machine.
@@ -23,12 +23,12 @@ from pathlib import Path
 
 import pytest
 
+from policygen.aws.client import AccessAnalyzer, ClientSettings
 from policygen.cli import main
+from policygen.cli.follow import JobStatus
+from policygen.cli.progress import WaitProgress, format_duration
 from policygen.emulator import Emulator
 from policygen.emulator.models import World
-from policygen.follow import JobStatus
-from policygen.progress import WaitProgress, format_duration
-from policygen.service import AccessAnalyzer, ClientSettings
 from tests.conftest import isolated_env
 from tests.emulator.helpers import FakeClock
 from tests.test_follow import (
@@ -72,7 +72,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture(autouse=True)
 def no_real_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     """`policygen wait` in this process fails the test if it sleeps for real (use the ``clock`` fixture)."""
-    monkeypatch.setattr("policygen.follow._sleep", must_not_sleep)
+    monkeypatch.setattr("policygen.cli.follow._sleep", must_not_sleep)
 
 
 @pytest.fixture
@@ -83,8 +83,8 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     fake seconds of waiting, and a timeout is counted in the same fake seconds.
     """
     fake = FakeClock()
-    monkeypatch.setattr("policygen.follow._sleep", fake.sleep)
-    monkeypatch.setattr("policygen.follow._monotonic", fake.monotonic)
+    monkeypatch.setattr("policygen.cli.follow._sleep", fake.sleep)
+    monkeypatch.setattr("policygen.cli.follow._monotonic", fake.monotonic)
     return fake
 
 

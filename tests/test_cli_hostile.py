@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 
+from policygen.aws.client import AccessAnalyzer, ClientSettings
 from policygen.cli import endpoint_url_problem, main
 from policygen.emulator import Emulator
 from policygen.emulator.samplelogs import write_sample_logs
-from policygen.service import AccessAnalyzer, ClientSettings
 from tests.emulator.helpers import ACCOUNT, PRINCIPAL, start_request
 
 CONSOLE_SCRIPT = Path(sys.executable).parent / "policygen"
@@ -215,7 +215,8 @@ def test_fetch_out_in_an_unwritable_folder_is_refused(
     if os.access(locked, os.W_OK):  # root may write anywhere: make the folder read as locked to it too
         real_access = os.access
         monkeypatch.setattr(
-            "policygen.follow.os.access", lambda path, mode: False if Path(path) == locked else real_access(path, mode)
+            "policygen.cli.follow.os.access",
+            lambda path, mode: False if Path(path) == locked else real_access(path, mode),
         )
     try:
         line = _error(["fetch", UNKNOWN_JOB, "--out", str(locked / "out"), "--endpoint-url", emulator.url], capsys)
@@ -255,7 +256,7 @@ def test_fetch_refuses_a_job_id_that_cannot_name_a_file(
 
 def _answer_for(emu: Emulator, rewrite: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
     """Make the endpoint's GetGeneratedPolicy answers pass through ``rewrite``: a hostile endpoint."""
-    responses = emu._server.responses  # type: ignore[union-attr]
+    responses = emu._server.responses.access_analyzer  # type: ignore[union-attr]
     honest = responses.get_generated_policy
     responses.get_generated_policy = lambda params, request: rewrite(honest(params, request))  # type: ignore[method-assign]
 

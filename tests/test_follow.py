@@ -1,4 +1,4 @@
-"""policygen.follow: job status, waiting with progress callbacks, and fetching policies, against the endpoint.
+"""policygen.cli.follow: job status, waiting with progress callbacks, and fetching policies, against the endpoint.
 
 Nothing here depends on the machine's speed: a job that must run for a while runs on a
 :class:`~tests.emulator.helpers.FakeClock` that only the wait's own (fake) sleeps move, and no test
@@ -16,11 +16,8 @@ from typing import Any, cast
 
 import pytest
 
-from policygen.emulator import Emulator
-from policygen.emulator.models import World
-from policygen.emulator.samplelogs import SampleLogs, write_sample_logs
-from policygen.errors import JobFailedError, JobNotFoundError, PolicygenError, WaitTimeoutError
-from policygen.follow import (
+from policygen.aws.client import AccessAnalyzer, ClientSettings
+from policygen.cli.follow import (
     TICK_SECONDS,
     GeneratedPolicies,
     JobStatus,
@@ -30,7 +27,10 @@ from policygen.follow import (
     wait_for_job,
     write_policies,
 )
-from policygen.service import AccessAnalyzer, ClientSettings
+from policygen.emulator import Emulator
+from policygen.emulator.models import World
+from policygen.emulator.samplelogs import SampleLogs, write_sample_logs
+from policygen.errors import JobFailedError, JobNotFoundError, PolicygenError, WaitTimeoutError
 from tests.emulator.helpers import FakeClock
 
 ACCOUNT = "123456789012"
@@ -68,7 +68,7 @@ def must_not_sleep(seconds: float) -> None:
 @pytest.fixture(autouse=True)
 def no_real_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     """wait_for_job's default sleep fails the test: no test here waits for real time to pass."""
-    monkeypatch.setattr("policygen.follow._sleep", must_not_sleep)
+    monkeypatch.setattr("policygen.cli.follow._sleep", must_not_sleep)
 
 
 def add_unmapped_event(logs: SampleLogs) -> None:

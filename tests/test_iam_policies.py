@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from policygen.errors import IamPolicyError
-from policygen.iam_policies import (
+from policygen.aws.iam import (
     deployer_policy,
     generation_role_trust_policy,
     log_folder,
@@ -18,6 +17,7 @@ from policygen.iam_policies import (
     service_role_policy,
     trust_policy,
 )
+from policygen.errors import IamPolicyError
 
 with warnings.catch_warnings():
     # parliament 1.6 imports pkg_resources, which warns; pyproject turns warnings into errors.

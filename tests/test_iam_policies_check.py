@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from policygen.aws.iam import deployer_policy, service_role_policy
 from policygen.cli import main
 from policygen.emulator import Emulator
-from policygen.iam_policies import deployer_policy, service_role_policy
 
 ACCOUNTS = ("111111111111", "222222222222")
 ACCESS_ROLE = f"arn:aws:iam::{ACCOUNTS[0]}:role/service-role/AccessAnalyzerMonitorServiceRole"

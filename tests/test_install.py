@@ -12,7 +12,7 @@ import pytest
 
 from policygen._names import PROVIDER_SOURCE
 from policygen.cli import main
-from policygen.install import (
+from policygen.distribution.launcher import (
     install_provider,
     launcher_path,
     launcher_text,

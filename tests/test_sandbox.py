@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from policygen.sandbox import sandbox_env
+from policygen.testing.sandbox import sandbox_env
 
 
 def test_sandbox_hides_the_users_aws_and_terraform_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

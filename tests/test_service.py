@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from policygen.aws.client import AccessAnalyzer, ClientSettings, Polling
 from policygen.emulator import Emulator
 from policygen.errors import (
     ClientTokenConflictError,
@@ -25,7 +26,6 @@ from policygen.errors import (
     StopRequestedError,
     WaitTimeoutError,
 )
-from policygen.service import AccessAnalyzer, ClientSettings, Polling
 from tests.emulator.helpers import FakeClock
 
 #: The instant every fake clock starts at.

@@ -1,7 +1,7 @@
 # Policy generations for the roles of several member accounts from one Terraform configuration:
 # one provider configuration per account, each assuming that account's PolicyGeneration role.
 # The Terraform runner has one identity (a CI role through OIDC, say) allowed sts:AssumeRole on
-# exactly those roles (policygen.iam_policies.deployer_policy(assume_role_arns=[...])).
+# exactly those roles (policygen.aws.iam.deployer_policy(assume_role_arns=[...])).
 #
 # Why one provider block per account, not `for_each` over accounts: Terraform 1.11 cannot create
 # provider configurations with `for_each` (provider blocks are static; `for_each` on provider

@@ -22,11 +22,11 @@ _EXPORTS = {
     "TrailSpec": "policygen.constructs",
     "AccessAnalyzerServiceRole": "policygen.constructs.iam",
     "DeployerPolicy": "policygen.constructs.iam",
-    "deployer_policy": "policygen.iam_policies",
+    "deployer_policy": "policygen.aws.iam",
     "Spec": "policygen.spec",
     "Trail": "policygen.spec",
     "load_paths": "policygen.spec",
-    "install_provider": "policygen.install",
+    "install_provider": "policygen.distribution.launcher",
     "PolicygenError": "policygen.errors",
     "SpecError": "policygen.errors",
     "ServiceError": "policygen.errors",
@@ -55,6 +55,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from policygen.aws.iam import deployer_policy
     from policygen.constructs import (
         AccessAnalyzerProvider,
         AccountProviders,
@@ -65,9 +66,8 @@ if TYPE_CHECKING:
         TrailSpec,
     )
     from policygen.constructs.iam import AccessAnalyzerServiceRole, DeployerPolicy
+    from policygen.distribution.launcher import install_provider
     from policygen.errors import PolicygenError, Problem, ServiceError, SpecError
-    from policygen.iam_policies import deployer_policy
-    from policygen.install import install_provider
     from policygen.spec import Spec, Trail, load_paths
 
 

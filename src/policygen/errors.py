@@ -38,7 +38,7 @@
         └── FileTakenError            the name is taken and replacing it was not asked for (also a FileExistsError)
 
 Errors raised by lower libraries (botocore, ruamel.yaml, jsonschema) are translated into these in
-exactly one place each: ``policygen.service`` for botocore, ``policygen.spec.load`` for YAML and
+exactly one place each: ``policygen.aws.client`` for botocore, ``policygen.spec.load`` for YAML and
 JSON Schema. Messages are full sentences: what went wrong, the value received, how to fix it.
 """
 
@@ -296,7 +296,7 @@ class ProviderPackageError(PolicygenError):
 
 
 class UnsafeFileError(PolicygenError, OSError):
-    """A file or name in a folder was refused (policygen.folders): a link, not a regular file, too large.
+    """A file or name in a folder was refused (policygen.files.folders): a link, not a regular file, too large.
 
     Also an OSError, with ``errno`` and ``filename``, so that callers handling file errors handle it.
     """

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from policygen.service import FINAL_STATUSES
+from policygen.aws.client import FINAL_STATUSES
 from tests.emulator.helpers import model
 
 from .real_aws import OLD_JOB_VARIABLE

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from policygen.service import FINAL_STATUSES
+from policygen.aws.client import FINAL_STATUSES
 
 from .targets import Target, listed
 

@@ -10,14 +10,14 @@ import pytest
 
 from policygen import AccessAnalyzerServiceRole, DeployerPolicy, PolicyGeneration
 from policygen._names import POLICY_GENERATION_TYPE
-from policygen.constructs.aws_resources import AwsProvider
-from policygen.iam_policies import (
+from policygen.aws.iam import (
     deployer_policy,
     organization_bucket_policy_statements,
     organization_key_policy_statements,
     service_role_policy,
     trust_policy,
 )
+from policygen.constructs.aws_resources import AwsProvider
 from policygen.spec import Trail
 from tests.test_iam_policies import lint
 

@@ -17,8 +17,8 @@ import pytest
 
 from policygen import PolicyGeneration, Trail
 from policygen._names import NO_INSTALL_ENV
+from policygen.distribution.launcher import install_provider, lock_provider
 from policygen.emulator import Emulator
-from policygen.install import install_provider, lock_provider
 from policygen.provider.clock import NOW_ENV
 from tests.conftest import CDKTF, ROOT, isolated_env, requires_cdktf, requires_terraform, run
 from tests.emulator.helpers import FakeClock

@@ -18,9 +18,9 @@ import pytest
 
 from policygen import AccessAnalyzerProvider, GeneratedPolicy, PolicyGeneration, Trail
 from policygen._names import NO_INSTALL_ENV
+from policygen.distribution.launcher import install_provider, lock_provider
 from policygen.emulator import Emulator
 from policygen.emulator.samplelogs import write_sample_logs
-from policygen.install import install_provider, lock_provider
 from tests.conftest import isolated_env, requires_terraform, run
 
 pytestmark = [pytest.mark.e2e, requires_terraform]

@@ -11,8 +11,8 @@ import pytest
 
 from policygen import PolicyGeneration, Trail
 from policygen._names import NO_INSTALL_ENV
+from policygen.distribution.launcher import install_provider, lock_provider
 from policygen.emulator import Emulator
-from policygen.install import install_provider, lock_provider
 from tests.conftest import isolated_env, requires_terraform, run
 from tests.emulator.helpers import FakeClock
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 import policygen
+from policygen.distribution.launcher import launcher_path, package_hash, python_record_path
 from policygen.emulator import Emulator
-from policygen.install import launcher_path, package_hash, python_record_path
 from tests.conftest import ROOT, isolated_env, requires_terraform, run, synth
 
 pytestmark = [pytest.mark.e2e, requires_terraform]

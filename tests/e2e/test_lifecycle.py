@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from policygen.distribution.launcher import install_provider, lock_provider
 from policygen.emulator import Emulator
 from policygen.emulator.faults import FaultPlan
 from policygen.emulator.models import World
 from policygen.emulator.samplelogs import write_sample_logs
-from policygen.install import install_provider, lock_provider
 from policygen.provider.clock import NOW_ENV
 from tests.conftest import isolated_env, requires_terraform, run
 from tests.emulator.helpers import FakeClock

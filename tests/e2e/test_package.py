@@ -24,7 +24,7 @@ from policygen.distribution.hashes import folder_hash
 from policygen.distribution.release import MIRROR_DIR, SUMS_NAME, ZIP_NAME, Package
 from policygen.emulator import Emulator
 from policygen.emulator.samplelogs import write_sample_logs
-from policygen.sandbox import sandbox_env
+from policygen.testing.sandbox import sandbox_env
 from tests.conftest import ROOT, requires_terraform, run
 from tests.e2e.package_root import build_root, can_chroot, chrooted, https_server, interpreters, self_signed_certificate
 

@@ -18,9 +18,9 @@ import pytest
 from policygen import PolicyCheck
 from policygen._names import NO_INSTALL_ENV
 from policygen.cli import main
+from policygen.distribution.launcher import install_provider, lock_provider
 from policygen.emulator import Emulator
 from policygen.emulator.samplelogs import write_sample_logs
-from policygen.install import install_provider, lock_provider
 from tests.conftest import isolated_env, requires_terraform, run
 from tests.e2e.test_lifecycle import ACCOUNT, Workdir, generation
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from policygen.distribution.launcher import install_provider, lock_provider
 from policygen.emulator import Emulator
 from policygen.emulator.samplelogs import SampleLogs, write_sample_logs
-from policygen.install import install_provider, lock_provider
 from tests.conftest import ROOT, isolated_env, requires_terraform, run
 
 pytestmark = [pytest.mark.e2e, requires_terraform]

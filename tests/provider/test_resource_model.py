@@ -10,10 +10,10 @@ from tf.iface import CreateContext, ReadContext
 from tf.types import Unknown
 from tf.utils import Diagnostics
 
+from policygen.aws.client import ClientSettings
 from policygen.errors import ServiceError
 from policygen.provider.configuration import PolicygenProvider
 from policygen.provider.policy_generation import TRAIL, PolicyGenerationHandler, attribute_path, document_of
-from policygen.service import ClientSettings
 from policygen.spec.fields import FIELD_OF, REQUEST_FIELDS
 
 STATE: dict[str, Any] = {
@@ -194,7 +194,7 @@ def test_durations_are_bounded_and_cheap() -> None:
 
 def test_client_settings_are_checked_before_botocore_sees_them() -> None:
     """A bad Region or endpoint URL (or variable) is a sentence naming it, not botocore's ValueError."""
-    from policygen.service import AccessAnalyzer, ClientSettings, settings_problems
+    from policygen.aws.client import AccessAnalyzer, ClientSettings, settings_problems
 
     assert settings_problems("us-east-1", "http://127.0.0.1:4599", {}) == []
     assert [w for w, _ in settings_problems("", "http://127.0.0.1:99999", {})] == ["region", "endpoint"]

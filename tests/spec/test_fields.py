@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from policygen.service_limits import MAX_WINDOW_DAYS
 from policygen.spec import Spec, Trail, build_spec, schema
 from policygen.spec.fields import (
     ATTRIBUTE_OF,
@@ -19,6 +18,7 @@ from policygen.spec.fields import (
     attributes,
     document,
 )
+from policygen.spec.quotas import MAX_WINDOW_DAYS
 
 #: The JSON Schema type each kind of field has.
 SCHEMA_TYPE = {

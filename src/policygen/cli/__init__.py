@@ -9,7 +9,12 @@ The package, by job: :mod:`~policygen.cli.parser` (the commands and their option
 :mod:`~policygen.cli.arguments` (argument types), and one module per group of commands:
 :mod:`~policygen.cli.specs` (validate, install-provider), :mod:`~policygen.cli.jobs` (status, wait,
 fetch, list, cancel), :mod:`~policygen.cli.review` and :mod:`~policygen.cli.checks` (check, diff).
-``policygen emulator`` is handed to :mod:`policygen.emulator.cli` before any parsing.
+``policygen emulator`` is handed to :mod:`policygen.emulator.cli` before any parsing. What only the
+command line uses lives here too: :mod:`~policygen.cli.follow` (waiting, fetching) and
+:mod:`~policygen.cli.progress`.
+
+May import every package but the constructs and the provider (it is the top of the house); cdktf
+and tf never.
 """
 
 from __future__ import annotations
@@ -19,10 +24,10 @@ import os
 import sys
 from collections.abc import Sequence
 
+from policygen.aws.client import endpoint_url_problem
 from policygen.cli.arguments import Handler, check_endpoint_environment
 from policygen.cli.parser import build_parser
 from policygen.errors import PolicygenError
-from policygen.service import endpoint_url_problem
 
 __all__ = ["endpoint_url_problem", "main"]
 

@@ -12,11 +12,11 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from policygen.aws.client import configured_endpoint, endpoint_url_problem
 from policygen.errors import PolicygenError
-from policygen.service import configured_endpoint, endpoint_url_problem
 
 if TYPE_CHECKING:
-    from policygen.service import AccessAnalyzer
+    from policygen.aws.client import AccessAnalyzer
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -46,8 +46,8 @@ def check_endpoint_environment(parser: argparse.ArgumentParser) -> None:
 
 
 def job_id_type(text: str) -> str:
-    """An argparse type: a job id that file names can be built from (see ``policygen.follow``)."""
-    from policygen.follow import check_job_id
+    """An argparse type: a job id that file names can be built from (see ``policygen.cli.follow``)."""
+    from policygen.cli.follow import check_job_id
 
     try:
         return check_job_id(text)
@@ -114,6 +114,6 @@ def actions_type(text: str) -> tuple[str, ...]:
 
 
 def access_analyzer_of(args: argparse.Namespace) -> AccessAnalyzer:
-    from policygen.service import AccessAnalyzer, ClientSettings
+    from policygen.aws.client import AccessAnalyzer, ClientSettings
 
     return AccessAnalyzer(ClientSettings(region=args.region, profile=args.profile, endpoint_url=args.endpoint_url))

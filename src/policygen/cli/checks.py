@@ -12,7 +12,7 @@ from policygen.cli.arguments import access_analyzer_of, actions_type, job_id_typ
 from policygen.errors import PolicygenError
 
 if TYPE_CHECKING:
-    from policygen.service import AccessAnalyzer
+    from policygen.aws.client import AccessAnalyzer
 
 
 # ---- check and diff (issue 16): from draft to adoption ------------------------------------------
@@ -115,7 +115,7 @@ def _draft_documents(args: argparse.Namespace, service: AccessAnalyzer) -> list[
     id. A job's policies are checked as ``policygen fetch`` writes them (``<jobId>-<n>``,
     indented), so that the line numbers of the findings match the fetched files.
     """
-    from policygen.follow import fetch_policies
+    from policygen.cli.follow import fetch_policies
 
     draft: str = args.draft
     if Path(draft).exists() or draft.endswith(".json") or "/" in draft or os.sep in draft:

@@ -11,7 +11,7 @@ from policygen.cli.arguments import access_analyzer_of, job_id_type, principal_a
 
 
 def status_command(args: argparse.Namespace) -> int:
-    from policygen.follow import get_status, require_success
+    from policygen.cli.follow import get_status, require_success
 
     status = get_status(access_analyzer_of(args), args.job_id)
     if args.format == "json":
@@ -26,8 +26,8 @@ def status_command(args: argparse.Namespace) -> int:
 
 
 def wait_command(args: argparse.Namespace) -> int:
-    from policygen.follow import require_success, wait_for_job
-    from policygen.progress import WaitProgress, format_duration
+    from policygen.cli.follow import require_success, wait_for_job
+    from policygen.cli.progress import WaitProgress, format_duration
 
     timeout = args.timeout or None
     progress = WaitProgress(sys.stdout, live=sys.stdout.isatty(), timeout=timeout)
@@ -41,7 +41,7 @@ def wait_command(args: argparse.Namespace) -> int:
 
 
 def fetch_command(args: argparse.Namespace) -> int:
-    from policygen.follow import check_output_folder, fetch_policies, write_policies
+    from policygen.cli.follow import check_output_folder, fetch_policies, write_policies
 
     # Before the call, so that a typo in --out costs no request; write_policies checks again.
     check_output_folder(args.out)
@@ -132,7 +132,7 @@ def _utc(moment: Any) -> str:
 
 
 def _cancel(args: argparse.Namespace) -> int:
-    from policygen.follow import get_status
+    from policygen.cli.follow import get_status
 
     service = access_analyzer_of(args)
     service.cancel(args.job_id)

@@ -46,7 +46,7 @@ def _explain(spec: Spec) -> dict[str, object]:
 
 
 def install_provider_command(args: argparse.Namespace) -> int:
-    from policygen.install import install_provider
+    from policygen.distribution.launcher import install_provider
 
     print(install_provider(args.dir))
     return 0

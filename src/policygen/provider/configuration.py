@@ -11,7 +11,8 @@ from tf.types import Number, String, Unknown
 from tf.utils import Diagnostics
 
 from policygen._names import PROVIDER_SOURCE, PROVIDER_TYPE
-from policygen.client_settings import endpoint_problem
+from policygen.aws.client import AccessAnalyzer, ClientSettings, settings_problems
+from policygen.aws.settings import endpoint_problem
 from policygen.errors import ServiceError
 from policygen.provider.assume_role import ASSUME_ROLE_BLOCK, assume_role_of, assume_role_problems
 from policygen.provider.generated_policy import GeneratedPolicyDataSource
@@ -20,7 +21,6 @@ from policygen.provider.policy_generation import PolicyGenerationHandler
 from policygen.provider.recent import RecentJobs
 from policygen.provider.rules.claims import Claims
 from policygen.provider.rules.memory import ProcessMemory
-from policygen.service import AccessAnalyzer, ClientSettings, settings_problems
 
 
 def _contains_unknown(value: object) -> bool:

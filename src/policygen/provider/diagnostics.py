@@ -12,11 +12,11 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
+from policygen.aws.client import AccessAnalyzer
 from policygen.errors import PolicygenError
 from policygen.provider.recent import RecentJobs
 from policygen.provider.rules.claims import Claims
 from policygen.provider.rules.memory import ProcessMemory
-from policygen.service import AccessAnalyzer
 
 log = logging.getLogger("policygen.provider")
 

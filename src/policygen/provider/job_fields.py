@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from policygen.timestamps import rfc3339
+from policygen.spec.timestamps import rfc3339
 
 
 def job_error(details: dict[str, Any]) -> str | None:

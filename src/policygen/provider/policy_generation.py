@@ -58,8 +58,8 @@ from policygen.provider.types import ObjectList, schema_attribute, type_of
 from policygen.spec import fields
 from policygen.spec.attributes import POLICY_GENERATION
 from policygen.spec.fields import ATTRIBUTE_OF, REQUEST_FIELDS, TRAIL_FIELDS
+from policygen.spec.timestamps import rfc3339
 from policygen.spec.waiting import DEFAULT_QUEUE_TIMEOUT, DEFAULT_WAIT_TIMEOUT, parse_duration, wait_problems
-from policygen.timestamps import rfc3339
 
 log = logging.getLogger("policygen.provider")
 

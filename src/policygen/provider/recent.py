@@ -16,8 +16,8 @@ import logging
 import threading
 from typing import Any
 
+from policygen.aws.client import AccessAnalyzer
 from policygen.errors import ServiceError
-from policygen.service import AccessAnalyzer
 
 log = logging.getLogger("policygen.provider")
 

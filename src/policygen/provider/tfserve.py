@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from policygen.timestamps import parse_timestamp
+from policygen.spec.timestamps import parse_timestamp
 
 log = logging.getLogger("policygen.provider")
 

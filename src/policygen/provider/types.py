@@ -10,7 +10,7 @@ from tf.schema import Attribute
 from tf.types import Bool, List, Map, Number, String, TfType, Unknown
 
 from policygen.spec.attributes import TfAttribute
-from policygen.timestamps import parse_time
+from policygen.spec.timestamps import parse_time
 
 
 class ObjectList(TfType):

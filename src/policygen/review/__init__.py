@@ -1,5 +1,10 @@
 """``policygen review``: what a Terraform plan will do to Access Analyzer policy generations.
 
+May import: :mod:`policygen.errors`, ``_names``, :mod:`policygen.spec`, :mod:`policygen.policy` and
+:mod:`policygen.provider.rules` (what the provider says of a job, said alike in the review); no tf,
+no boto3.
+
+
 Reads the JSON of ``terraform show -json PLANFILE`` and describes every
 ``accessanalyzer_policy_generation`` the plan creates, replaces, deletes (a delete cancels the job
 when it is still in progress) or updates, with the warnings a reviewer should see:
@@ -12,7 +17,7 @@ when it is still in progress) or updates, with the warnings a reviewer should se
   ``org-trail``, ``OrganizationTrail``; a bare substring would also match ``forge`` or ``georgia``).
 * ``daily_quota``: two or more jobs started in one Region by one apply, against the daily quota of
   :data:`DAILY_QUOTA` (:data:`LOW_DAILY_QUOTA` in :data:`LOW_DAILY_QUOTA_REGIONS`, all from
-  :mod:`policygen.service_limits`); the Region comes from the
+  :mod:`policygen.spec.quotas`); the Region comes from the
   provider configuration in the plan, else from ``--region``, else it is reported as unknown.
 * ``one_at_a_time``: two or more jobs in one Region run one after another (one warning per
   Region); jobs of different Regions run side by side, so the apply lasts as long as its busiest

@@ -14,8 +14,8 @@ from typing import Any
 
 from policygen._names import GENERATED_POLICY_TYPE, POLICY_CHECK_TYPE
 from policygen.review.schedule import jobs_per_day
-from policygen.service_limits import DAILY_QUOTA
-from policygen.service_limits import daily_quota as daily_quota_of
+from policygen.spec.quotas import DAILY_QUOTA
+from policygen.spec.quotas import daily_quota as daily_quota_of
 
 RESOURCE_TYPE = "accessanalyzer_policy_generation"
 

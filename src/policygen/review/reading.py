@@ -15,7 +15,7 @@ from typing import Any
 from policygen.errors import BinaryPlanError, PolicygenError
 from policygen.review.model import POLICY_READS, RESOURCE_TYPE
 from policygen.spec.fields import REQUEST_FIELDS, Field
-from policygen.timestamps import parse_time
+from policygen.spec.timestamps import parse_time
 
 #: The first bytes of a zip archive, which is what ``terraform plan -out=PLANFILE`` writes.
 _ZIP_MAGIC = b"PK\x03\x04"

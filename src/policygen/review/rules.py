@@ -37,7 +37,8 @@ from policygen.review.model import (
 from policygen.review.providers import AT_APPLY, ProviderSetting, provider_settings
 from policygen.review.reading import MAX_MODULE_DEPTH
 from policygen.review.schedule import account_of
-from policygen.service_limits import (
+from policygen.spec.arns import parse_arn
+from policygen.spec.quotas import (
     DAILY_QUOTA,
     LOW_DAILY_QUOTA,
     LOW_DAILY_QUOTA_REGIONS,
@@ -46,8 +47,7 @@ from policygen.service_limits import (
     MAX_LOG_GB,
     MAX_WINDOW_DAYS,
 )
-from policygen.spec.arns import parse_arn
-from policygen.timestamps import parse_time
+from policygen.spec.timestamps import parse_time
 
 #: Windows of this many days or more are flagged: near the service's :data:`MAX_WINDOW_DAYS`.
 NEAR_LIMIT_DAYS = 80

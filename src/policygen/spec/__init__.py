@@ -7,6 +7,8 @@ A file holds one generation or many (``version: 1``, ``defaults``, ``generations
 The public names are loaded on first use, as :mod:`policygen`'s are: the loader brings jsonschema
 and ruamel.yaml (~0.15 s), which the provider's launches that only read the table of fields
 (:mod:`policygen.spec.fields`) or split an ARN (:mod:`policygen.spec.arns`) must not pay.
+
+May import: :mod:`policygen.errors` only: everything else builds on the spec.
 """
 
 from __future__ import annotations

@@ -210,14 +210,6 @@ POLICY_CHECK = (
 )
 
 
-def named(attributes: tuple[TfAttribute, ...], name: str) -> TfAttribute:
-    """The attribute called ``name`` (a KeyError names it when there is none)."""
-    for attribute in attributes:
-        if attribute.name == name:
-            return attribute
-    raise KeyError(name)
-
-
 def markdown_table(attributes: tuple[TfAttribute, ...]) -> str:
     """The docs' attribute table: attribute, required/optional/computed, description."""
     rows = ["| attribute | | description |", "|---|---|---|"]

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from policygen.service_limits import MAX_WINDOW, MAX_WINDOW_DAYS
 from policygen.spec.arns import ArnKind, arn_problem, parse_arn, partition_of_region, region_problem
 from policygen.spec.limits import quote
-from policygen.timestamps import parse_timestamp
+from policygen.spec.quotas import MAX_WINDOW, MAX_WINDOW_DAYS
+from policygen.spec.timestamps import parse_timestamp
 
 #: A problem: the JSON pointer of the offending value and a full-sentence message.
 Finding = tuple[str, str]

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from policygen.service_limits import MAX_WINDOW_DAYS
+from policygen.spec.quotas import MAX_WINDOW_DAYS
 
 #: What a field holds: ``timestamp`` is an ISO 8601 string, ``strings`` a list of strings,
 #: ``string_map`` a mapping of strings, ``objects`` a list of objects of the field's ``items``.

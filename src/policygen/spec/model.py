@@ -15,7 +15,7 @@ from typing import Any
 from policygen.errors import InvalidArgumentError
 from policygen.spec import fields
 from policygen.spec.fields import REQUEST_FIELDS, TRAIL_FIELDS, Field
-from policygen.timestamps import format_timestamp, parse_timestamp
+from policygen.spec.timestamps import format_timestamp, parse_timestamp
 
 #: Prefix of client tokens that policygen derives itself (see :func:`derive_client_token`).
 DERIVED_TOKEN_NAMESPACE = uuid.UUID("5b0f5d0e-7a1c-4c55-9d3e-0c6a2f1e9a11")

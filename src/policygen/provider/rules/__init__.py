@@ -11,4 +11,7 @@ level up (``protocol.py``, ``policy_generation.py``) turn these answers into Ter
 diagnostics and planned values, and unit tests call the rules without a gRPC server.
 Everything here is an input and an answer: the current time, the jobs the service lists and the
 jobs this provider process deleted are passed in, never read from a file beside Terraform.
+
+May import: :mod:`policygen.errors`, :mod:`policygen.spec` and :mod:`policygen.aws` (its settings
+types). Must not import tf or grpc (tested), nor the provider's adapter modules.
 """

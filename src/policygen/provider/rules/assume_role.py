@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from policygen.service import AssumeRole
+from policygen.aws.client import AssumeRole
 from policygen.spec.waiting import parse_duration
 
 #: An IAM role ARN in any partition: arn:PARTITION:iam::ACCOUNT:role/PATH/NAME.

@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from policygen.service_limits import JOB_HISTORY
 from policygen.spec.arns import parse_arn
-from policygen.timestamps import parse_timestamp
+from policygen.spec.quotas import JOB_HISTORY
+from policygen.spec.timestamps import parse_timestamp
 
 #: Statuses that, found by a refresh of a resource whose create did not fail, were reached outside Terraform.
 ENDED_BADLY = frozenset({"FAILED", "CANCELED"})

@@ -7,7 +7,7 @@ replaced (never followed) on writing. A write goes to a new temporary file in th
 flushed to disk, then renamed over the name (``rename`` is atomic, and replaces a link itself), so a
 reader sees the old file or the new one, never half of one.
 
-``policygen fetch --out`` (:mod:`policygen.follow`) and the endpoint's state folder
+``policygen fetch --out`` (:mod:`policygen.cli.follow`) and the endpoint's state folder
 (:mod:`policygen.emulator.state`) both write through it. POSIX only (``dir_fd``), as the rest of
 policygen.
 """

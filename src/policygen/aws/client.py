@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from policygen.client_settings import configured_endpoint as configured_endpoint  # noqa: PLC0414
-from policygen.client_settings import endpoint_url_problem as endpoint_url_problem  # noqa: PLC0414
+from policygen.aws.settings import configured_endpoint as configured_endpoint  # noqa: PLC0414
+from policygen.aws.settings import endpoint_url_problem as endpoint_url_problem  # noqa: PLC0414
 
-# The client-settings checks live in policygen.client_settings; these three are re-exported
+# The client-settings checks live in policygen.aws.settings; these three are re-exported
 # because the CLI, the provider's configuration and the tests import them from here (the
 # `as` form marks them exported, for mypy).
-from policygen.client_settings import max_attempts_from_environment
-from policygen.client_settings import settings_problems as settings_problems  # noqa: PLC0414
+from policygen.aws.settings import max_attempts_from_environment
+from policygen.aws.settings import settings_problems as settings_problems  # noqa: PLC0414
 from policygen.errors import (
     ClientTokenConflictError,
     EndpointUnreachableError,
@@ -33,7 +33,7 @@ from policygen.errors import (
     StopRequestedError,
     WaitTimeoutError,
 )
-from policygen.service_limits import (
+from policygen.spec.quotas import (
     DAILY_QUOTA,
     LOW_DAILY_QUOTA,
     LOW_DAILY_QUOTA_REGIONS,
@@ -41,7 +41,7 @@ from policygen.service_limits import (
     daily_quota,
 )
 
-log = logging.getLogger("policygen.service")
+log = logging.getLogger("policygen.aws.client")
 
 #: Error codes with which the service says a job id names no job it still knows.
 _NOT_FOUND_CODES = {"ResourceNotFoundException", "ValidationException"}

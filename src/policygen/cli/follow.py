@@ -2,7 +2,7 @@
 
 Used by ``policygen status``, ``policygen wait`` and ``policygen fetch``, and free of printing so
 that other callers (the provider, scripts) can reuse it: progress is reported through callbacks.
-Every call goes through :class:`policygen.service.AccessAnalyzer`, so botocore's errors arrive here
+Every call goes through :class:`policygen.aws.client.AccessAnalyzer`, so botocore's errors arrive here
 already translated (an unknown job id is a :class:`~policygen.errors.JobNotFoundError`).
 """
 
@@ -19,9 +19,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from policygen.aws.client import FINAL_STATUSES, AccessAnalyzer
 from policygen.errors import FileTakenError, JobFailedError, JobNotFinishedError, PolicygenError, ServiceError
-from policygen.folders import Folder
-from policygen.service import FINAL_STATUSES, AccessAnalyzer
+from policygen.files.folders import Folder
 
 #: Longest pause between two progress callbacks while waiting (a live display ticks every second).
 TICK_SECONDS = 1.0
@@ -189,7 +189,7 @@ def require_success(status: JobStatus) -> JobStatus:
 @cache
 def _model_job_id_constraints() -> dict[str, Any]:
     """The ``JobId`` shape's constraints in botocore's ``accessanalyzer`` model (pattern, min, max)."""
-    import botocore.session  # deferred, as in policygen.service
+    import botocore.session  # deferred, as in policygen.aws.client
 
     shape = botocore.session.get_session().get_service_model("accessanalyzer").shape_for("JobId")
     return {key: shape.metadata[key] for key in ("pattern", "min", "max") if key in shape.metadata}
@@ -306,7 +306,7 @@ def write_policies(result: GeneratedPolicies, directory: Path, *, overwrite: boo
     """Write each policy as indented JSON to ``directory/<jobId>-<n>.json`` (n from 1); return the paths.
 
     The folder is created when missing. Files are written into it and nowhere else
-    (:class:`policygen.folders.Folder`): a symbolic link inside it is never followed, and each file is
+    (:class:`policygen.files.folders.Folder`): a symbolic link inside it is never followed, and each file is
     written whole, atomically. A name that is already taken (an earlier fetch, a file or link of
     someone else's) is left alone and refused, unless ``overwrite`` (``--overwrite``), which replaces
     it, a link by a file. The job id is checked again (:func:`check_job_id`), so that no name can

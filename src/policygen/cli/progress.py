@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from policygen.follow import JobStatus
+from policygen.cli.follow import JobStatus
 
 #: Seconds between two plain progress lines while the status stays the same.
 HEARTBEAT_SECONDS = 30.0

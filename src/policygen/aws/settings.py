@@ -2,8 +2,8 @@
 
 What boto3 would refuse (or misuse) when the Access Analyzer client is made, said in one sentence
 with the fix, before the client is made: the CLI checks its flags and the environment with these,
-the provider checks its configuration at plan, and :mod:`policygen.service` checks again before it
-calls botocore. :mod:`policygen.service` re-exports these names.
+the provider checks its configuration at plan, and :mod:`policygen.aws.client` checks again before it
+calls botocore. :mod:`policygen.aws.client` re-exports these names.
 
 ``quote`` comes from :mod:`policygen.spec.limits` at import: :mod:`policygen.spec` loads its own
 names lazily, so that import costs well under a millisecond and loads no schema machinery.
