@@ -195,7 +195,7 @@ def connect() -> RealAws:
     given = settings(environ)
     config = botocore.config.Config(retries={"mode": "standard", "total_max_attempts": 3})
     try:
-        # AWS_REGION as the provider reads it (service.py); botocore itself reads AWS_DEFAULT_REGION.
+        # AWS_REGION as the provider reads it (aws/client.py); botocore itself reads AWS_DEFAULT_REGION.
         session = boto3.session.Session(region_name=environ.get("AWS_REGION") or None)
         accessanalyzer = session.client("accessanalyzer", config=config)
         sts = session.client("sts", config=config)

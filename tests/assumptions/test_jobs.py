@@ -20,7 +20,7 @@ from tests.emulator.helpers import model
 from .real_aws import OLD_JOB_VARIABLE
 from .targets import Started, Target, error_code, fresh_token, listed, status_of
 
-#: The codes policygen's client reads as "no such job" (service.py turns them into JobNotFoundError).
+#: The codes policygen's client reads as "no such job" (aws/client.py turns them into JobNotFoundError).
 NOT_FOUND_CODES = {"ValidationException", "ResourceNotFoundException"}
 #: The error code policygen's client reads as "this token was used with another request".
 CONFLICT_CODE = "ConflictException"
