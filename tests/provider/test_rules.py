@@ -135,3 +135,19 @@ def test_history_and_ways_out() -> None:
     text = ways_out()
     for way in ("`region`", "terraform destroy -refresh=false", "terraform state rm", "terraform import"):
         assert way in text
+
+
+def test_creates_beyond_the_days_quota_are_refused_with_the_numbers() -> None:
+    """The 51st create of a plan (or the 6th in a low-quota Region, jobs of the last 24 hours counted) is refused."""
+    from policygen.provider.rules.creation import beyond_daily_quota
+
+    assert beyond_daily_quota(50, 0, 50, "us-east-1") is None
+    message = beyond_daily_quota(51, 0, 50, "us-east-1")
+    assert message is not None
+    assert "create 51" in message
+    assert "allows 50 a day" in message
+    assert "allow_later_days = true" in message
+    low = beyond_daily_quota(2, 4, 5, "af-south-1")
+    assert low is not None
+    assert "4 generation(s) were started there in the last 24 hours" in low
+    assert "only 1 more fit today" in low

@@ -11,7 +11,7 @@ from typing import Any, NotRequired, TypedDict
 
 from policygen.constructs.framework import Construct, Framework, FrameworkElement, framework_of
 from policygen.constructs.organization import AccountProviders
-from policygen.constructs.provider import AccessAnalyzerProvider, use_provider
+from policygen.constructs.provider import AccessAnalyzerProvider, default_provider, use_provider
 from policygen.constructs.quota import DailyQuotaLedger, QueuedGeneration, queue_of
 from policygen.constructs.resource import PolicyGenerationResource
 from policygen.errors import Problem, SpecError
@@ -178,6 +178,10 @@ class PolicyGeneration(Construct):
         framework.adopt(self)
         self.spec = spec
         job_ids.register(spec.name, self)
+        chosen = use_provider(self, provider)
+        if allow_later_days:
+            # The provider's own check at plan counts this generation's create too: let it pass there.
+            (chosen if chosen is not None else default_provider(self)).allow_later_days = True
         self.resource = PolicyGenerationResource(
             self,
             "resource",
@@ -186,7 +190,7 @@ class PolicyGeneration(Construct):
             wait_timeout=wait_timeout,
             queue_timeout=queue_timeout,
             instance_key=f"{WORKSPACE}/{job_ids.stack_id}/{spec.name}",
-            provider=use_provider(self, provider),
+            provider=chosen,
         )
         self.resource.override_logical_id(terraform_identifier(spec.name))
         principal = "" if _is_token(framework, spec.principal_arn) else f" ({spec.principal_arn})"  # literal

@@ -85,8 +85,10 @@ class AccessAnalyzerProvider(ProviderBlock):
         the role's account. Default: None, the caller's own credentials.
     :param allow_later_days: let this configuration hold more generations than the daily quota of its
         account and Region (the starts beyond it fail at apply today, and a later apply creates
-        them). Never synthesized; read by the constructs' synth-time quota check. Default: False,
-        a stack with more is refused when it is built (:class:`policygen.errors.DailyQuotaError`).
+        them). Read by the constructs' synth-time quota check, and synthesized as the provider's
+        ``allow_later_days = true``, which the provider's own check at plan reads (it also counts
+        the jobs of the last 24 hours). Default: False, a stack with more is refused when it is
+        built (:class:`policygen.errors.DailyQuotaError`).
 
     It is a ``TerraformProvider`` of the framework of ``scope``'s app (cdktf or cdktn).
     """
@@ -127,6 +129,7 @@ class AccessAnalyzerProvider(ProviderBlock):
             "profile": Attr(self.profile, "string"),
             "endpoint": Attr(self.endpoint, "string"),
             "sts_endpoint": Attr(self.sts_endpoint, "string"),
+            "allow_later_days": Attr(True if self.allow_later_days else None, "boolean"),
             "assume_role": Attr(
                 None
                 if self.assume_role is None

@@ -7,7 +7,7 @@ import threading
 
 from tf.iface import Config, DataSource, Provider, Resource
 from tf.schema import Attribute, Schema
-from tf.types import Number, String, Unknown
+from tf.types import Bool, Number, String, Unknown
 from tf.utils import Diagnostics
 
 from policygen._names import PROVIDER_SOURCE, PROVIDER_TYPE
@@ -42,6 +42,8 @@ class PolicygenProvider(Provider):
         self.service = AccessAnalyzer(interrupt=self.interrupted)
         #: What this process destroyed or found unknown, within the one command it serves.
         self.memory = ProcessMemory()
+        #: The provider block's ``allow_later_days``: creates beyond the day's quota may be planned.
+        self.allow_later_days = False
         #: The client tokens of this process's plan, to catch resources that would share a job.
         self.claims = Claims()
         #: The jobs the service lists, fetched once for all refreshes of this process.
@@ -83,6 +85,15 @@ class PolicygenProvider(Provider):
                     optional=True,
                     description="botocore retry mode for throttling and 5xx answers: `standard` or `adaptive`. "
                     "Default: AWS_RETRY_MODE, else `standard`.",
+                ),
+                Attribute(
+                    "allow_later_days",
+                    Bool(),
+                    optional=True,
+                    description="Let a plan hold more creates than the day's quota of this account and Region "
+                    "(50, or 5 in af-south-1, ap-east-1, ap-southeast-3, eu-south-1, me-south-1; the jobs of the "
+                    "last 24 hours count): the starts beyond it fail at apply today and a later apply creates "
+                    "them. Default: false, the plan of a create beyond the quota fails, with the numbers.",
                 ),
                 Attribute(
                     "sts_endpoint",
@@ -139,6 +150,7 @@ class PolicygenProvider(Provider):
         that come from other resources (unknown until apply) are judged when they are known.
         """
         attempts = config.get("max_attempts")
+        self.allow_later_days = config.get("allow_later_days") is True
         self.service = AccessAnalyzer(
             ClientSettings(
                 region=config.get("region"),

@@ -32,6 +32,8 @@ class ProviderContext(Protocol):
     memory: ProcessMemory
     #: Set when Terraform asks the provider to stop (SIGINT): waits end, creates return their job.
     interrupted: threading.Event
+    #: The provider block's ``allow_later_days``.
+    allow_later_days: bool
 
 
 def diagnosed(fallback: Callable[..., Any]) -> Callable[[F], F]:

@@ -38,6 +38,7 @@ from policygen.provider.rules.claims import SHARED_JOB
 from policygen.provider.rules.creation import (
     MAX_SPENT_STEPS,
     Returned,
+    beyond_daily_quota,
     creation_request,
     judge_returned,
     plan_create,
@@ -58,6 +59,7 @@ from policygen.provider.types import ObjectList, schema_attribute, type_of
 from policygen.spec import fields
 from policygen.spec.attributes import POLICY_GENERATION
 from policygen.spec.fields import ATTRIBUTE_OF, REQUEST_FIELDS, TRAIL_FIELDS
+from policygen.spec.quotas import QUOTA_PERIOD, daily_quota
 from policygen.spec.timestamps import rfc3339
 from policygen.spec.waiting import DEFAULT_QUEUE_TIMEOUT, DEFAULT_WAIT_TIMEOUT, parse_duration, wait_problems
 
@@ -207,7 +209,22 @@ class PolicyGenerationHandler(Resource):
             return {}
         if problem := self.provider.claims.claim_for_create(planned.provisional_token, plain):
             diags.add_error(SHARED_JOB, problem)
+        elif not self.provider.allow_later_days and (problem := self._beyond_quota()):
+            diags.add_error("Beyond the daily quota of policy generations", problem)
         return planned.values
+
+    def _beyond_quota(self) -> str | None:
+        """The error of a create beyond the day's quota of this provider's account and Region, else None."""
+        planned = self.provider.claims.creates
+        service = self.provider.service
+        try:
+            region = service.settings.region or service.client.meta.region_name
+        except PolicygenError:
+            return None  # no client to ask: the provider's configuration has said why
+        quota = daily_quota(region)
+        # One ListPolicyGenerations per provider process, shared with the refreshes (provider/recent.py).
+        started = self.provider.recent.started_since(service, clock.now() - QUOTA_PERIOD)
+        return beyond_daily_quota(planned, started, quota, region)
 
     def request_key(self, state: State) -> str:
         """The identity of the request that ``state`` describes, with this provider's settings."""

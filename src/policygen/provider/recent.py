@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
 from typing import Any
 
 from policygen.aws.client import AccessAnalyzer
@@ -28,6 +29,14 @@ class RecentJobs:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._jobs: dict[str, dict[str, Any]] | None = None
+
+    def started_since(self, service: AccessAnalyzer, moment: datetime) -> int:
+        """How many of the listed jobs started at ``moment`` or later (0 when the list cannot be had)."""
+        self.summary(service, "")
+        with self._lock:
+            jobs = self._jobs or {}
+            started = (g.get("startedOn") for g in jobs.values())
+            return sum(1 for when in started if isinstance(when, datetime) and when >= moment)
 
     def summary(self, service: AccessAnalyzer, job_id: str) -> dict[str, Any] | None:
         """The list's entry of ``job_id`` (status, startedOn, completedOn), or None when it shows none."""

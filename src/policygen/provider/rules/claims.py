@@ -38,6 +38,13 @@ class Claims:
         self._lock = threading.Lock()
         self._holders: dict[str, str] = {}
         self._creates = itertools.count(1)
+        self._planned = 0
+
+    @property
+    def creates(self) -> int:
+        """How many creates this plan holds so far (each with a token of its own)."""
+        with self._lock:
+            return self._planned
 
     def claim_existing(self, state: dict[str, Any]) -> str | None:
         """Note the token of a resource kept in state (its plan); the error's detail when a create would take it.
@@ -65,6 +72,7 @@ class Claims:
             holder = self._holders.get(token)
             if holder is None:
                 self._holders[token] = f"create {next(self._creates)}"
+                self._planned += 1
                 return None
         if holder.startswith("job "):
             other = f"the {holder} in state, of another resource of this configuration,"

@@ -163,3 +163,22 @@ def spent_warning(job_id: str, status: str, token: str, new_token: str) -> str:
         f"creation of this resource started. It was not taken over: this create derived the new token "
         f"{new_token}, which names that job, and started with it. Nothing needs to be done."
     )
+
+
+def beyond_daily_quota(planned: int, started_today: int, quota: int, region: str | None) -> str | None:
+    """The error's detail when the ``planned``-th create of a plan would exceed the day's quota, else None.
+
+    ``started_today`` counts the jobs the service lists as started in the last 24 hours; the quota is
+    per account and Region, cancelled and failed jobs included (AWS's Access Analyzer quotas).
+    """
+    if started_today + planned <= quota:
+        return None
+    where = f"Region {region}" if region else "this provider's Region"
+    fit = max(0, quota - started_today)
+    return (
+        f"This is create {planned} of this plan in {where} (this provider's account), and {started_today} "
+        f"generation(s) were started there in the last 24 hours; Access Analyzer allows {quota} a day per account and "
+        f"Region, cancelled and failed ones included, so only {fit} more fit today and this start would fail at "
+        "apply. Set `allow_later_days = true` in the provider block to plan it anyway (its start fails today and a "
+        "later apply creates it), or spread the generations over days (`policygen estimate` shows the days)."
+    )
