@@ -19,7 +19,8 @@ from tf.schema import Schema
 from tf.types import String
 
 from policygen._names import POLICY_CHECK_TYPE, PROVIDER_TYPE
-from policygen.policy import FindingType, PolicyDocumentError, parse_policy
+from policygen.errors import PolicyDocumentError
+from policygen.policy.findings import FindingType
 from policygen.provider.diagnostics import ProviderContext, diagnosed
 from policygen.provider.types import ObjectList, schema_attribute
 from policygen.spec.attributes import POLICY_CHECK
@@ -139,6 +140,8 @@ def _at(finding: dict[str, Any]) -> str:
 
 def _readable(policy: str) -> bool:
     """Whether the access checks can read the policy: JSON, and no error in its grammar."""
+    from policygen.policy.document import parse_policy  # the grammar: only a check with a reference needs it
+
     try:
         parse_policy(policy).require_valid()
     except (PolicyDocumentError, ValueError):
