@@ -251,8 +251,8 @@ def test_queue_uses_the_whole_budget_before_giving_up(
     make_emulator: Callable[..., Emulator], client_for: Callable[..., AccessAnalyzer], fake: FakeTime
 ) -> None:
     """A job that ends between the last poll and the limit still lets the start through, at the limit."""
-    # Polling gives up at 9.5 s (its next poll would come after 10 s); the job ends at 9.75 s.
-    emu = make_emulator(job_seconds=9.75, clock=fake.now)
+    # Polling gives up after its poll at 9.85 s (its next would come after 10 s); the job ends at 9.9 s.
+    emu = make_emulator(job_seconds=9.9, clock=fake.now)
     client = client_for(emu)
     first = client.start(request("first", "t-first"))
     second = client.start_queued(
@@ -297,7 +297,7 @@ def test_unreachable_endpoint_says_what_to_check(client_for: Callable[..., Acces
 
 def test_polling_is_a_tenth_of_the_wait_within_bounds() -> None:
     """Poll delays start short, grow with the time waited, and never exceed the cap."""
-    polling = Polling(initial=0.25, ratio=0.1, cap=5.0)
+    polling = Polling(initial=0.25, ratio=0.1, cap=5.0)  # the schedule, given explicitly
     assert [polling.delay(t) for t in (0, 1, 10, 30, 600)] == [0.25, 0.25, 1.0, 3.0, 5.0]
 
 

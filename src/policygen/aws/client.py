@@ -89,7 +89,7 @@ class Polling:
     poll interval per job and the account's API rate is spared.
     """
 
-    initial: float = 0.25
+    initial: float = 0.1
     ratio: float = 0.1
     cap: float = 5.0
 
