@@ -7,8 +7,6 @@ error naming the role and account, and credentials that expire during a wait are
 
 from __future__ import annotations
 
-import subprocess
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -16,6 +14,7 @@ import pytest
 
 from policygen.emulator import Emulator
 from policygen.emulator.models import World
+from tests.e2e.background import background_apply, until
 from tests.e2e.test_lifecycle import Workdir
 from tests.emulator.helpers import FakeClock
 
@@ -150,25 +149,14 @@ def test_credentials_that_expire_during_a_wait_are_assumed_again(
         generation("long", MEMBERS[0], "m", 'wait_for_completion = true\n  wait_timeout = "5h"'),
     )
     tf.tf("init")
-    proc = subprocess.Popen(
-        ["terraform", "apply", "-auto-approve", "-input=false", "-no-color"],
-        cwd=tf.path,
-        env=tf.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + 120  # a bound on a hang, not a timing assumption
-    while emu.requests.counts()["GetGeneratedPolicy"] < 1 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    proc = background_apply(tf)
+    until(lambda: emu.requests.counts()["GetGeneratedPolicy"] >= 1, proc)
     clock.advance(hours=2)  # the session has expired; the job runs on
     sessions_before = emu.requests.counts()["AssumeRole"]
-    deadline = time.monotonic() + 120
-    while emu.requests.counts()["AssumeRole"] <= sessions_before and time.monotonic() < deadline:
-        time.sleep(0.05)
+    until(lambda: emu.requests.counts()["AssumeRole"] > sessions_before, proc)
     clock.advance(hours=1, seconds=1)  # the job ends
-    out, _ = proc.communicate(timeout=300)
-    assert proc.returncode == 0, out
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, out + err
     (job,) = emu.backend.jobs(account=MEMBERS[0])
     assert str(job.status) == "SUCCEEDED"
     assert emu.requests.counts()["AssumeRole"] > sessions_before

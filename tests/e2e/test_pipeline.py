@@ -24,6 +24,7 @@ from policygen.cli import main
 from policygen.emulator import Emulator
 from policygen.provider.clock import NOW_ENV
 from tests.conftest import run
+from tests.e2e.background import background_apply, until
 from tests.e2e.test_lifecycle import ACCOUNT, Workdir, generation
 from tests.e2e.test_promises import ADDRESS, job_ids, status_of
 from tests.emulator.helpers import FakeClock
@@ -222,18 +223,8 @@ def test_two_applies_at_once_in_two_workspaces_start_one_job_each(
 
 def interrupt_once(tf: Workdir, ready: Callable[[], bool]) -> subprocess.CompletedProcess[str]:
     """Start `terraform apply` in its own process group, and send the group SIGINT (Ctrl-C) once ``ready()``."""
-    proc = subprocess.Popen(
-        ["terraform", "apply", "-auto-approve", "-input=false", "-no-color"],
-        cwd=tf.path,
-        env=tf.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 120  # a bound on a hang, not a timing assumption
-    while not ready() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    proc = background_apply(tf, own_session=True)
+    until(ready, proc)
     assert proc.poll() is None, "the apply ended before it was interrupted"
     os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=120)
@@ -414,23 +405,14 @@ def test_an_endpoint_restart_during_the_wait_is_ridden_out(
     tf.env[NOW_ENV] = stamp(EVENING)
     tf.write(generation("steady", extra='wait_for_completion = true\n  wait_timeout = "1h"'))
     tf.tf("init")
-    proc = subprocess.Popen(
-        ["terraform", "apply", "-auto-approve", "-input=false", "-no-color"],
-        cwd=tf.path,
-        env=tf.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    deadline = time.monotonic() + 120  # a bound on a hang, not a timing assumption
-    while emu.requests.counts()["GetGeneratedPolicy"] < 1 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    proc = background_apply(tf)
+    until(lambda: emu.requests.counts()["GetGeneratedPolicy"] >= 1, proc)
     emu.stop()
     time.sleep(1.0)  # down for a moment: the provider's polls are refused meanwhile
     clock.advance(seconds=601)
     emu.start()
-    out, _ = proc.communicate(timeout=300)
-    assert proc.returncode == 0, out
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, out + err
     (job_id,) = job_ids(emu)
     assert tf.state()["steady"]["job_id"] == job_id
     assert tf.state()["steady"]["status"] == "SUCCEEDED"

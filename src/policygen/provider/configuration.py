@@ -7,7 +7,7 @@ import threading
 
 from tf.iface import Config, DataSource, Provider, Resource
 from tf.schema import Attribute, Schema
-from tf.types import Bool, Number, String, Unknown
+from tf.types import Bool, Number, String
 from tf.utils import Diagnostics
 
 from policygen._names import PROVIDER_SOURCE, PROVIDER_TYPE
@@ -21,16 +21,7 @@ from policygen.provider.policy_generation import PolicyGenerationHandler
 from policygen.provider.recent import RecentJobs
 from policygen.provider.rules.claims import Claims
 from policygen.provider.rules.memory import ProcessMemory
-
-
-def _contains_unknown(value: object) -> bool:
-    if value is Unknown:
-        return True
-    if isinstance(value, dict):
-        return any(_contains_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_contains_unknown(v) for v in value)
-    return False
+from policygen.provider.types import contains_unknown
 
 
 class PolicygenProvider(Provider):
@@ -163,7 +154,7 @@ class PolicygenProvider(Provider):
             ),
             interrupt=self.interrupted,
         )
-        if _contains_unknown({name: config.get(name) for name in ("region", "profile", "endpoint", "assume_role")}):
+        if contains_unknown({name: config.get(name) for name in ("region", "profile", "endpoint", "assume_role")}):
             return
         try:
             self.service.verify()

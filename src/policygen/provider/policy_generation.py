@@ -55,7 +55,7 @@ from policygen.provider.rules.outside import (
     older_than_history,
     unknown_job_detail,
 )
-from policygen.provider.types import ObjectList, schema_attribute, type_of
+from policygen.provider.types import ObjectList, contains_unknown, schema_attribute, type_of
 from policygen.spec import fields
 from policygen.spec.attributes import POLICY_GENERATION
 from policygen.spec.fields import ATTRIBUTE_OF, REQUEST_FIELDS, TRAIL_FIELDS
@@ -116,16 +116,6 @@ def report(diags: Diagnostics, findings: list[tuple[str, str]]) -> None:
         diags.add_error("Invalid policy generation request", in_attribute_terms(message), path=attribute_path(pointer))
 
 
-def _contains_unknown(value: Any) -> bool:
-    if value is Unknown:
-        return True
-    if isinstance(value, dict):
-        return any(_contains_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_contains_unknown(v) for v in value)
-    return False
-
-
 # ---- schema ------------------------------------------------------------------------------------
 
 class TrailList(ObjectList):
@@ -177,7 +167,7 @@ class PolicyGenerationHandler(Resource):
 
     def validate(self, diags: Diagnostics, type_name: str, config: Config) -> None:
         super().validate(diags, type_name, config)
-        if diags.has_errors() or _contains_unknown(config):
+        if diags.has_errors() or contains_unknown(config):
             return  # values that come from other resources are checked at apply
         # Imported here, not at the top: the spec's checks bring jsonschema and ruamel.yaml (~0.15 s),
         # which the launches that only answer GetProviderSchema must not pay (bench/). The table of
@@ -200,7 +190,7 @@ class PolicyGenerationHandler(Resource):
         is the job of the object this create replaces, when Terraform says so. Returns the computed
         attributes to plan (empty when values are unknown until apply, or on error).
         """
-        if _contains_unknown(config):
+        if contains_unknown(config):
             return {}
         plain = known(config)
         planned = plan_create(plain, clock.now(), replaces)

@@ -97,3 +97,14 @@ def schema_attribute(declared: TfAttribute, objects: TfType | None = None) -> At
         computed=declared.computed,
         requires_replace=declared.forces_replacement,
     )
+
+
+def contains_unknown(value: Any) -> bool:
+    """Whether ``value`` (a configuration, or part of one) holds a value known only at apply."""
+    if value is Unknown:
+        return True
+    if isinstance(value, dict):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_unknown(v) for v in value)
+    return False
