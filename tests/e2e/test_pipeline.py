@@ -255,8 +255,13 @@ def test_ctrl_c_during_the_wait_keeps_the_job_and_the_next_apply_carries_on(
     tf.tf("apply", "-auto-approve")
     assert job_ids(emu) == [job_id]
     assert status_of(emu, job_id) == "SUCCEEDED"
-    assert tf.state()["waited"]["job_id"] == job_id
-    assert tf.state()["waited"]["status"] == "SUCCEEDED"
+    state = tf.state()["waited"]
+    assert state["job_id"] == job_id
+    assert state["status"] == "SUCCEEDED"
+    (job,) = emu.backend.jobs()
+    assert state["client_token"] == job.client_token  # the window and token it was started with
+    assert state["start_time"] == job.request["cloudTrailDetails"]["startTime"]
+    assert state["interrupted"] is False
 
 
 def test_ctrl_c_in_the_queue_starts_nothing(

@@ -17,7 +17,7 @@ from policygen.provider.rules.creation import (
     plan_create,
     request_key,
 )
-from policygen.provider.rules.memory import ProcessMemory
+from policygen.provider.rules.memory import ProcessMemory, Replaced
 from policygen.provider.rules.outside import older_than_history, ways_out
 
 RULES = Path(__file__).resolve().parents[2] / "src" / "policygen" / "provider" / "rules"
@@ -121,11 +121,13 @@ def test_claims_refuse_a_create_that_would_take_an_existing_job_in_either_order(
 def test_memory_carries_a_replaced_job_to_its_replacement() -> None:
     """The old object's delete tells the same request's create which job it replaces, and whether it runs on."""
     memory = ProcessMemory()
-    memory.destroyed("key", "j-old")
-    assert memory.replaced_by("key") == ("j-old", False)
-    memory.destroyed("other", "j-left", released=True)
-    assert memory.replaced_by("other") == ("j-left", True)
+    memory.destroyed("key", Replaced("j-old"))
+    assert memory.replaced_by("key") == Replaced("j-old")
+    left = Replaced("j-left", left_running=True, start_time="2026-11-25T00:00:00Z", client_token="t-1")
+    memory.destroyed("other", left)
+    assert memory.replaced_by("other") == left
     assert memory.replaced_by("none") is None
+    assert memory.destroyed_jobs() == {"j-old", "j-left"}
 
 
 def test_history_and_ways_out() -> None:

@@ -45,6 +45,7 @@ from policygen.provider.rules.creation import (
     request_key,
     spent_warning,
 )
+from policygen.provider.rules.memory import Replaced
 from policygen.provider.rules.outside import (
     ENDED_BADLY,
     ENDED_OUTSIDE,
@@ -244,19 +245,19 @@ class PolicyGenerationHandler(Resource):
             if ctx.diagnostics.has_errors():
                 return None
         replaced = self.provider.memory.replaced_by(self.request_key(planned))
-        if replaced is not None and replaced[1]:
-            job_id, request = replaced[0], creation_request(plain, now, replaces=None)
+        if replaced is not None and replaced.left_running:
+            # The job an interrupted apply left running: keep the window and token it was started with.
+            job_id, start_time, token = replaced.job_id, replaced.start_time, replaced.client_token or ""
             log.info("carrying on with policy generation %s, left running by an interrupted apply", job_id)
-            token = plain.get("client_token") or ""
         else:
-            started = self._start(ctx, plain, now, replaced[0] if replaced else None)
+            started = self._start(ctx, plain, now, replaced.job_id if replaced else None)
             if started is None:
                 return None
             job_id, request = started
-            token = request["clientToken"]
+            start_time, token = request["cloudTrailDetails"]["startTime"], request["clientToken"]
         state = {
             **planned,
-            "start_time": request["cloudTrailDetails"]["startTime"],
+            "start_time": start_time,
             "client_token": token,
             "job_id": job_id,
             "status": "IN_PROGRESS",
@@ -394,7 +395,12 @@ class PolicyGenerationHandler(Resource):
         job_id = current["job_id"]
         memory = self.provider.memory
         carry_on = current.get("interrupted") is True and current.get("status") in ("IN_PROGRESS", "SUCCEEDED")
-        memory.destroyed(self.request_key(current), job_id, released=carry_on)
+        replaced = (
+            Replaced(job_id, True, current.get("start_time"), current.get("client_token"))
+            if carry_on
+            else Replaced(job_id)
+        )
+        memory.destroyed(self.request_key(current), replaced)
         if carry_on:
             log.info("left policy generation %s running for its replacement", job_id)
             return

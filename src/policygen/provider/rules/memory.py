@@ -8,6 +8,21 @@ lives and dies with the process: nothing decides a job from a file beside Terraf
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """A job this process destroyed the object of, for the replacement's create of the same request.
+
+    ``left_running``: its object was tainted by an interrupted wait, so the job was not cancelled and
+    the replacement carries on with it, with the window and token it was started with.
+    """
+
+    job_id: str
+    left_running: bool = False
+    start_time: str | None = None
+    client_token: str | None = None
 
 
 class ProcessMemory:
@@ -15,31 +30,23 @@ class ProcessMemory:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._replaced: dict[str, str] = {}
-        self._released: set[str] = set()
+        self._replaced: dict[str, Replaced] = {}
         self._created: set[str] = set()
 
-    def destroyed(self, request_key: str, job_id: str, *, released: bool = False) -> None:
-        """The object holding ``job_id`` (a request of ``request_key``) was destroyed by this process.
-
-        ``released``: its job was left running for the replacement to carry on with (the object
-        was tainted by an interrupted wait).
-        """
+    def destroyed(self, request_key: str, replaced: Replaced) -> None:
+        """The object holding ``replaced.job_id`` (a request of ``request_key``) was destroyed by this process."""
         with self._lock:
-            self._replaced[request_key] = job_id
-            if released:
-                self._released.add(job_id)
+            self._replaced[request_key] = replaced
 
-    def replaced_by(self, request_key: str) -> tuple[str, bool] | None:
-        """The job this process destroyed for the same request, and whether it was left running for it."""
+    def replaced_by(self, request_key: str) -> Replaced | None:
+        """The job this process destroyed for the same request, which a new creation replaces."""
         with self._lock:
-            job_id = self._replaced.get(request_key)
-            return None if job_id is None else (job_id, job_id in self._released)
+            return self._replaced.get(request_key)
 
     def destroyed_jobs(self) -> frozenset[str]:
         """Every job this process destroyed."""
         with self._lock:
-            return frozenset(self._replaced.values())
+            return frozenset(r.job_id for r in self._replaced.values())
 
     def created(self, job_id: str) -> None:
         """A create of this process ends holding ``job_id``."""
