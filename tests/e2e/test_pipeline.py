@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -33,6 +34,17 @@ pytestmark = [pytest.mark.e2e]
 
 #: The day the plans of these tests are made, a minute before midnight UTC.
 EVENING = datetime(2026, 12, 1, 23, 59, tzinfo=UTC)
+
+
+def client_of(emu: Emulator) -> Any:
+    """A boto3 client of the endpoint, as someone outside Terraform (the console, a script) would use it."""
+    return boto3.client(
+        "accessanalyzer",
+        endpoint_url=emu.url,
+        region_name="us-east-1",
+        aws_access_key_id="a",
+        aws_secret_access_key="b",
+    )
 
 
 def stamp(moment: datetime) -> str:
@@ -270,13 +282,7 @@ def test_ctrl_c_in_the_queue_starts_nothing(
     """SIGINT while the create waits for another generation's slot: the apply ends, nothing started, state empty."""
     clock = FakeClock(EVENING)
     emu = make_emulator(job_seconds=600.0, concurrency=1, clock=clock)
-    other = boto3.client(
-        "accessanalyzer",
-        endpoint_url=emu.url,
-        region_name="us-east-1",
-        aws_access_key_id="a",
-        aws_secret_access_key="b",
-    )
+    other = client_of(emu)
     other.start_policy_generation(
         policyGenerationDetails={"principalArn": f"arn:aws:iam::{ACCOUNT}:role/someone"},
         cloudTrailDetails={
@@ -361,13 +367,7 @@ def test_a_job_cancelled_outside_terraform_is_named_by_the_plan_and_review(
     tf.tf("init")
     tf.tf("apply", "-auto-approve")
     (job_id,) = job_ids(emu)
-    client = boto3.client(
-        "accessanalyzer",
-        endpoint_url=emu.url,
-        region_name="us-east-1",
-        aws_access_key_id="a",
-        aws_secret_access_key="b",
-    )
+    client = client_of(emu)
     client.cancel_policy_generation(jobId=job_id)
     plan = tf.tf("plan", "-out=plan.bin")
     said = " ".join((plan.stdout + plan.stderr).split())

@@ -11,6 +11,7 @@ import boto3
 import botocore.config
 import botocore.model
 import botocore.session
+import pytest
 from botocore.exceptions import ClientError
 
 ACCOUNT = "123456789012"
@@ -175,3 +176,13 @@ class FakeClock:
         step = timedelta(**delta)
         self.seconds += step.total_seconds()
         self.now += step
+
+
+def refused(call: Any, code: str, status: int) -> str:
+    """Call, expect a ClientError with AWS's code and HTTP status; return its message."""
+    with pytest.raises(ClientError) as caught:
+        call()
+    error = caught.value.response
+    assert (error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]) == (code, status)
+    message: str = error["Error"]["Message"]
+    return message

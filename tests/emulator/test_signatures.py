@@ -16,10 +16,10 @@ import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from botocore.exceptions import ClientError
 
 from policygen.emulator import Emulator
 from policygen.emulator.world import World
+from tests.emulator.helpers import refused
 
 from .helpers import FakeClock, raw_request, start_request
 
@@ -41,16 +41,6 @@ def _client(url: str, key: str, secret: str) -> Any:
         aws_secret_access_key=secret,
         config=botocore.config.Config(retries={"total_max_attempts": 1}),
     )
-
-
-def _refused(call: Any, code: str, status: int) -> str:
-    """Call, expect a ClientError with AWS's code and status; return its message."""
-    with pytest.raises(ClientError) as caught:
-        call()
-    error = caught.value.response
-    assert (error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]) == (code, status)
-    message: str = error["Error"]["Message"]
-    return message
 
 
 @pytest.fixture
@@ -76,7 +66,7 @@ def test_the_right_secret_is_served(emu: Emulator) -> None:
 
 def test_a_wrong_secret_is_invalid_signature(emu: Emulator) -> None:
     """Another secret for a known key: InvalidSignatureException, 403, as AWS's REST-JSON front door answers."""
-    message = _refused(
+    message = refused(
         lambda: _client(emu.url, KEY_A, "guessed").list_policy_generations(), "InvalidSignatureException", 403
     )
     assert message.startswith("The request signature we calculated does not match the signature you provided.")
@@ -84,7 +74,7 @@ def test_a_wrong_secret_is_invalid_signature(emu: Emulator) -> None:
 
 def test_an_unknown_key_is_unrecognized(emu: Emulator) -> None:
     """A key the world has no secret for: UnrecognizedClientException, 403."""
-    message = _refused(
+    message = refused(
         lambda: _client(emu.url, "AKIANOBODYNOBODYNOBO", "x").list_policy_generations(),
         "UnrecognizedClientException",
         403,
@@ -96,10 +86,10 @@ def test_one_account_cannot_act_in_another(emu: Emulator) -> None:
     """Knowing A's key is not enough: without A's secret, B can neither read nor cancel A's job."""
     job_id = _client(emu.url, KEY_A, SECRET_A).start_policy_generation(**start_request())["jobId"]
     forged = _client(emu.url, KEY_A, SECRET_B)
-    _refused(lambda: forged.get_generated_policy(jobId=job_id), "InvalidSignatureException", 403)
-    _refused(lambda: forged.cancel_policy_generation(jobId=job_id), "InvalidSignatureException", 403)
+    refused(lambda: forged.get_generated_policy(jobId=job_id), "InvalidSignatureException", 403)
+    refused(lambda: forged.cancel_policy_generation(jobId=job_id), "InvalidSignatureException", 403)
     own = _client(emu.url, KEY_B, SECRET_B)  # B's own, rightly signed: A's job is not B's
-    _refused(lambda: own.cancel_policy_generation(jobId=job_id), "ValidationException", 400)
+    refused(lambda: own.cancel_policy_generation(jobId=job_id), "ValidationException", 400)
     (job,) = emu.backend.jobs()
     assert job.status == "IN_PROGRESS"
 
@@ -111,7 +101,7 @@ def test_a_date_far_from_the_endpoints_clock_is_expired(
     """More than 15 minutes between the signature's date and the endpoint's clock: RequestExpired, 400."""
     clock.advance(minutes=minutes)
     client = _client(emu.url, KEY_A, SECRET_A)
-    message = _refused(client.list_policy_generations, "RequestExpired", 400)
+    message = refused(client.list_policy_generations, "RequestExpired", 400)
     assert message.startswith(words)
     clock.advance(minutes=-minutes)
     assert client.list_policy_generations()["policyGenerations"] == []
@@ -140,7 +130,7 @@ def test_a_tampered_request_no_longer_matches(emu: Emulator) -> None:
     assert (status, answer["x-amzn-errortype"]) == (403, "InvalidSignatureException")
 
 
-def test_a_signature_of_zeros_dated_2020_is_refused(emu: Emulator) -> None:
+def test_a_signature_of_zeros_dated_2020_isrefused(emu: Emulator) -> None:
     """The forgery of the issue (any key, a signature of zeros, a 2020 date) is no longer served."""
     headers = {
         "Authorization": f"AWS4-HMAC-SHA256 Credential={KEY_A}/20200101/us-east-1/access-analyzer/aws4_request, "
@@ -184,7 +174,7 @@ def test_the_command_says_whether_it_checks_signatures(tmp_path: Path, world: An
         assert proc.stdout is not None
         url = proc.stdout.readline().strip().removeprefix("listening on ")
         if world is not None:
-            _refused(lambda: _client(url, KEY_A, "wrong").list_policy_generations(), "InvalidSignatureException", 403)
+            refused(lambda: _client(url, KEY_A, "wrong").list_policy_generations(), "InvalidSignatureException", 403)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
     finally:

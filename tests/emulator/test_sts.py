@@ -17,10 +17,10 @@ from typing import Any
 import boto3
 import botocore.config
 import pytest
-from botocore.exceptions import ClientError
 
 from policygen.emulator import Emulator
 from policygen.emulator.world import World
+from tests.emulator.helpers import refused
 
 from .helpers import FakeClock, start_request
 
@@ -63,16 +63,6 @@ def _analyzer(url: str, credentials: dict[str, Any]) -> Any:
         aws_session_token=credentials["SessionToken"],
         config=_CONFIG,
     )
-
-
-def _refused(call: Any, code: str, status: int) -> str:
-    """Call, expect a ClientError with AWS's code and HTTP status; return its message."""
-    with pytest.raises(ClientError) as caught:
-        call()
-    error = caught.value.response
-    assert (error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]) == (code, status)
-    message: str = error["Error"]["Message"]
-    return message
 
 
 def jwt(claims: dict[str, Any]) -> str:
@@ -137,7 +127,7 @@ def test_get_caller_identity_before_and_after_assuming(emu: Emulator) -> None:
 )
 def test_refused_assume_role_is_access_denied(emu: Emulator, role: str, extra: dict[str, str]) -> None:
     """Unknown role, untrusted account, missing or wrong external id: AccessDenied (403) in AWS's words."""
-    message = _refused(
+    message = refused(
         lambda: _sts(emu.url).assume_role(RoleArn=role, RoleSessionName="s0", **extra), "AccessDenied", 403
     )
     user = f"arn:aws:iam::{CALLER_ACCOUNT}:user/{CALLER_KEY}"
@@ -148,11 +138,11 @@ def test_refused_assume_role_is_access_denied(emu: Emulator, role: str, extra: d
 def test_a_malformed_role_arn_is_a_validation_error(emu: Emulator) -> None:
     """An ARN that is no IAM role ARN, or too short for the model: ValidationError (400)."""
     sts = _sts(emu.url)
-    assert _refused(
+    assert refused(
         lambda: sts.assume_role(RoleArn="arn:aws:s3:::bucket-of-the-team", RoleSessionName="s0"), "ValidationError", 400
     ) == ("Request ARN is invalid")
     unchecked = _sts(emu.url, parameter_validation=False)
-    message = _refused(lambda: unchecked.assume_role(RoleArn="arn:x", RoleSessionName="s0"), "ValidationError", 400)
+    message = refused(lambda: unchecked.assume_role(RoleArn="arn:x", RoleSessionName="s0"), "ValidationError", 400)
     assert message == (
         "1 validation error detected: Value 'arn:x' at 'roleArn' failed to satisfy constraint: Member must have "
         "length greater than or equal to 20"
@@ -162,13 +152,13 @@ def test_a_malformed_role_arn_is_a_validation_error(emu: Emulator) -> None:
 def test_durations_outside_the_roles_bounds_are_validation_errors(emu: Emulator) -> None:
     """Below 900 (the model's minimum) or above the role's maxSessionDuration: ValidationError (400)."""
     unchecked = _sts(emu.url, parameter_validation=False)
-    message = _refused(
+    message = refused(
         lambda: unchecked.assume_role(RoleArn=ROLE, RoleSessionName="s0", DurationSeconds=899), "ValidationError", 400
     )
     assert message.endswith(
         "at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"
     )
-    message = _refused(
+    message = refused(
         lambda: _sts(emu.url).assume_role(RoleArn=ROLE, RoleSessionName="s0", DurationSeconds=7201),
         "ValidationError",
         400,
@@ -187,27 +177,27 @@ def test_expired_credentials_are_refused_by_both_services(emu: Emulator, clock: 
     clock.advance(seconds=899)
     assert analyzer.get_generated_policy(jobId=job_id)["jobDetails"]["status"] == "IN_PROGRESS"
     clock.advance(seconds=1)
-    message = _refused(lambda: analyzer.get_generated_policy(jobId=job_id), "ExpiredTokenException", 403)
+    message = refused(lambda: analyzer.get_generated_policy(jobId=job_id), "ExpiredTokenException", 403)
     assert message == "The security token included in the request is expired"
     assumed = _sts(emu.url, credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"])
-    _refused(assumed.get_caller_identity, "ExpiredToken", 403)
+    refused(assumed.get_caller_identity, "ExpiredToken", 403)
 
 
 def test_a_session_needs_its_token_and_secret_when_signatures_are_checked(emu: Emulator) -> None:
     """With secrets in the world, another secret or another token for an issued key is refused."""
     credentials = _sts(emu.url).assume_role(RoleArn=ROLE, RoleSessionName="s0")["Credentials"]
     key, secret, token = credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"]
-    _refused(_sts(emu.url, key, "wrong", token).get_caller_identity, "SignatureDoesNotMatch", 403)
-    _refused(_sts(emu.url, key, secret, token[:-4] + "AAAA").get_caller_identity, "InvalidClientTokenId", 403)
+    refused(_sts(emu.url, key, "wrong", token).get_caller_identity, "SignatureDoesNotMatch", 403)
+    refused(_sts(emu.url, key, secret, token[:-4] + "AAAA").get_caller_identity, "InvalidClientTokenId", 403)
     forged = _analyzer(emu.url, {**credentials, "SecretAccessKey": "wrong"})
-    _refused(forged.list_policy_generations, "InvalidSignatureException", 403)
+    refused(forged.list_policy_generations, "InvalidSignatureException", 403)
 
 
 def test_role_chaining_is_limited_to_one_hour(emu: Emulator) -> None:
     """An assumed role assuming another: at most 3600 seconds, as IAM's role chaining allows."""
     first = _sts(emu.url).assume_role(RoleArn=ROLE, RoleSessionName="first")["Credentials"]
     chained = _sts(emu.url, first["AccessKeyId"], first["SecretAccessKey"], first["SessionToken"])
-    message = _refused(
+    message = refused(
         lambda: chained.assume_role(RoleArn=ROLE, RoleSessionName="second", DurationSeconds=3601),
         "ValidationError",
         400,
@@ -237,13 +227,13 @@ def test_web_identity_assumes_a_role_that_allows_it(emu: Emulator, clock: FakeCl
     assert answer["SubjectFromWebIdentityToken"] == "repo:org/app:ref:refs/heads/main"
     job_id = _analyzer(emu.url, answer["Credentials"]).start_policy_generation(**start_request())["jobId"]
     assert [job.job_id for job in emu.backend.jobs(account="333333333333")] == [job_id]
-    message = _refused(
+    message = refused(
         lambda: unsigned.assume_role_with_web_identity(RoleArn=ROLE, RoleSessionName="ci", WebIdentityToken=token),
         "AccessDenied",
         403,
     )
     assert message == "Not authorized to perform sts:AssumeRoleWithWebIdentity"
-    _refused(
+    refused(
         lambda: unsigned.assume_role_with_web_identity(
             RoleArn=OIDC, RoleSessionName="ci", WebIdentityToken="not-a-jwt"
         ),
@@ -251,7 +241,7 @@ def test_web_identity_assumes_a_role_that_allows_it(emu: Emulator, clock: FakeCl
         400,
     )
     clock.advance(seconds=600)
-    _refused(
+    refused(
         lambda: unsigned.assume_role_with_web_identity(RoleArn=OIDC, RoleSessionName="ci", WebIdentityToken=token),
         "ExpiredTokenException",
         400,
@@ -316,7 +306,7 @@ def test_expiry_without_signature_checks_still_refuses(clock: FakeClock) -> None
         analyzer = _analyzer(emu.url, credentials)
         analyzer.list_policy_generations()
         clock.advance(hours=1)
-        _refused(analyzer.list_policy_generations, "ExpiredTokenException", 403)
+        refused(analyzer.list_policy_generations, "ExpiredTokenException", 403)
 
 
 def test_sessions_survive_a_restart_with_the_state_folder(clock: FakeClock, tmp_path: Path) -> None:
@@ -330,12 +320,12 @@ def test_sessions_survive_a_restart_with_the_state_folder(clock: FakeClock, tmp_
         analyzer.start_policy_generation(**start_request())
         assert [job.account for job in emu.backend.jobs()] == ["111111111111"]
         clock.advance(hours=1)
-        _refused(analyzer.list_policy_generations, "ExpiredTokenException", 403)
+        refused(analyzer.list_policy_generations, "ExpiredTokenException", 403)
 
 
 def test_other_sts_actions_are_invalid_action(emu: Emulator) -> None:
     """An STS action the endpoint does not emulate: InvalidAction (400), naming the ones it does."""
-    message = _refused(_sts(emu.url).get_session_token, "InvalidAction", 400)
+    message = refused(_sts(emu.url).get_session_token, "InvalidAction", 400)
     assert "AssumeRole, AssumeRoleWithWebIdentity, GetCallerIdentity" in message
 
 
@@ -428,7 +418,7 @@ def test_the_command_says_which_roles_may_be_assumed(tmp_path: Path, world: Any,
         assert proc.stdout is not None
         url = proc.stdout.readline().strip().removeprefix("listening on ")
         if world is not None:
-            _refused(lambda: _sts(url).assume_role(RoleArn=OIDC, RoleSessionName="s0"), "AccessDenied", 403)
+            refused(lambda: _sts(url).assume_role(RoleArn=OIDC, RoleSessionName="s0"), "AccessDenied", 403)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
     finally:
