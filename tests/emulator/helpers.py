@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import http.client
+import json
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -186,3 +192,25 @@ def refused(call: Any, code: str, status: int) -> str:
     assert (error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]) == (code, status)
     message: str = error["Error"]["Message"]
     return message
+
+
+def run_cli_endpoint(tmp_path: Path, world: dict[str, Any] | None, call: Callable[[str], None]) -> tuple[int, str]:
+    """Start `policygen emulator --port 0 [--world FILE]` as a process, ``call(url)`` it once, stop it with
+    SIGTERM; return its exit status and what it wrote on stderr."""
+    args = []
+    if world is not None:
+        (tmp_path / "world.json").write_text(json.dumps(world))
+        args = ["--world", str(tmp_path / "world.json")]
+    run = "import sys; from policygen.emulator.cli import main; sys.exit(main(sys.argv[1:]))"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", run, "--port", "0", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        call(proc.stdout.readline().strip().removeprefix("listening on "))
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return proc.returncode, err

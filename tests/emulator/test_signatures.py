@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +16,7 @@ from botocore.credentials import Credentials
 
 from policygen.emulator import Emulator
 from policygen.emulator.world import World
-from tests.emulator.helpers import refused
+from tests.emulator.helpers import refused, run_cli_endpoint
 
 from .helpers import FakeClock, raw_request, start_request
 
@@ -163,25 +160,13 @@ def test_without_secrets_any_signature_is_accepted_as_before() -> None:
 )
 def test_the_command_says_whether_it_checks_signatures(tmp_path: Path, world: Any, said: str) -> None:
     """`policygen emulator` says on stderr, when it starts, whether it checks signatures."""
-    args = []
-    if world is not None:
-        (tmp_path / "world.json").write_text(json.dumps(world))
-        args = ["--world", str(tmp_path / "world.json")]
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _RUN, "--port", "0", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().strip().removeprefix("listening on ")
+    def call(url: str) -> None:
         if world is not None:
             refused(lambda: _client(url, KEY_A, "wrong").list_policy_generations(), "InvalidSignatureException", 403)
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+
+    status, err = run_cli_endpoint(tmp_path, world, call)
     assert said in err
-    assert proc.returncode == 0
+    assert status == 0
 
 
 def test_a_world_file_with_bad_secrets_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

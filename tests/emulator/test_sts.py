@@ -6,7 +6,6 @@ import base64
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ import pytest
 
 from policygen.emulator import Emulator
 from policygen.emulator.world import World
-from tests.emulator.helpers import refused
+from tests.emulator.helpers import refused, run_cli_endpoint
 
 from .helpers import FakeClock, start_request
 
@@ -406,23 +405,10 @@ def test_the_aws_cli_assumes_a_role_and_sees_the_refusals(emu: Emulator, tmp_pat
 )
 def test_the_command_says_which_roles_may_be_assumed(tmp_path: Path, world: Any, said: str) -> None:
     """`policygen emulator --world` reads "roles" and says on stderr, when it starts, which roles may be assumed."""
-    args = []
-    if world is not None:
-        (tmp_path / "world.json").write_text(json.dumps(world))
-        args = ["--world", str(tmp_path / "world.json")]
-    run = "import sys; from policygen.emulator.cli import main; sys.exit(main(sys.argv[1:]))"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", run, "--port", "0", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().strip().removeprefix("listening on ")
+    def call(url: str) -> None:
         if world is not None:
             refused(lambda: _sts(url).assume_role(RoleArn=OIDC, RoleSessionName="s0"), "AccessDenied", 403)
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+
+    status, err = run_cli_endpoint(tmp_path, world, call)
     assert said in err
-    assert proc.returncode == 0
+    assert status == 0
