@@ -26,7 +26,6 @@ WORLD = World(
     accounts={KEY_A: ACCOUNT_A, KEY_B: ACCOUNT_B},
     secret_access_keys={KEY_A: SECRET_A, KEY_B: SECRET_B},
 )
-_RUN = "import sys; from policygen.emulator.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
 def _client(url: str, key: str, secret: str) -> Any:
