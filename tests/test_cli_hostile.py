@@ -118,8 +118,13 @@ def test_endpoint_url_problems_say_what_to_fix(url: str, problem: str, capsys: p
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1:4566", "https://access-analyzer.us-east-1.amazonaws.com", "http://[::1]:4566", "http://localhost",
-     "http://user@host.example:8080/prefix"],
+    [
+        "http://127.0.0.1:4566",
+        "https://access-analyzer.us-east-1.amazonaws.com",
+        "http://[::1]:4566",
+        "http://localhost",
+        "http://user@host.example:8080/prefix",
+    ],
 )
 def test_good_endpoint_urls_pass(url: str) -> None:
     """URLs boto3 can call are accepted as given."""
@@ -315,8 +320,13 @@ def _plan(**extra: Any) -> dict[str, Any]:
 
 
 def _generation(change: Any) -> dict[str, Any]:
-    return {"address": "accessanalyzer_policy_generation.app", "type": "accessanalyzer_policy_generation",
-            "name": "app", "mode": "managed", "change": change}
+    return {
+        "address": "accessanalyzer_policy_generation.app",
+        "type": "accessanalyzer_policy_generation",
+        "name": "app",
+        "mode": "managed",
+        "change": change,
+    }
 
 
 def test_review_of_a_binary_plan_file_says_to_run_terraform_show(
@@ -334,9 +344,7 @@ def test_review_of_a_binary_plan_file_says_to_run_terraform_show(
     )
 
 
-def test_review_of_a_binary_plan_on_stdin(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_review_of_a_binary_plan_on_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """The same from standard input, read as bytes."""
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"PK\x03\x04\x14\x00binary")))
     line = _usage_error(["review", "-"], capsys)

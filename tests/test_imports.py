@@ -42,7 +42,7 @@ def test_no_import_cycles() -> None:
         stack.append(name)
         for target in sorted(graph[name]):
             if state.get(target) == "open":
-                cycle = [*stack[stack.index(target):], target]
+                cycle = [*stack[stack.index(target) :], target]
                 raise AssertionError("import cycle: " + " -> ".join(cycle))
             if target not in state:
                 visit(target)

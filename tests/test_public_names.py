@@ -31,7 +31,5 @@ def test_no_two_public_classes_share_a_name() -> None:
 
 
 def test_no_module_is_named_like_its_package() -> None:
-    named_twice = [
-        module_name(path) for path in sorted(PACKAGE.rglob("*.py")) if path.stem == path.parent.name
-    ]
+    named_twice = [module_name(path) for path in sorted(PACKAGE.rglob("*.py")) if path.stem == path.parent.name]
     assert not named_twice, f"modules named like their package: {named_twice}"

@@ -50,7 +50,5 @@ def target(request: pytest.FixtureRequest, make_emulator: Callable[..., Emulator
         aws: AwsTarget = request.getfixturevalue("aws_target")
         return aws
     clock = FakeClock()
-    emulator = make_emulator(
-        job_seconds=JOB_SECONDS, clock=clock, world=World(access_roles=frozenset({ACCESS_ROLE}))
-    )
+    emulator = make_emulator(job_seconds=JOB_SECONDS, clock=clock, world=World(access_roles=frozenset({ACCESS_ROLE})))
     return EmulatorTarget(emulator, clock)

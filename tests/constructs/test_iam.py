@@ -241,9 +241,10 @@ def test_organization_trail_outputs_the_bucket_and_key_statements() -> None:
         role_arn=token, trail_arns=[TRAIL], kms_key_arn=KEY, account_id=ACCOUNT
     )
     _, policy = only(out["resource"], "aws_iam_role_policy")
-    assert f"AWSLogs/{ORG}/{ACCOUNT}/*" in json.loads(policy["policy"])["Statement"][3]["Condition"]["StringLike"][
-        "s3:prefix"
-    ]
+    assert (
+        f"AWSLogs/{ORG}/{ACCOUNT}/*"
+        in json.loads(policy["policy"])["Statement"][3]["Condition"]["StringLike"]["s3:prefix"]
+    )
 
 
 def test_organization_trail_without_key_outputs_no_key_statement() -> None:

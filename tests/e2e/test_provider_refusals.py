@@ -64,7 +64,7 @@ CASES = {
     "attribute names in messages": (
         generation("r", extra='start_time = "2026-11-01T00:00:00Z"'),
         {},
-        ["give either start_time or lookback_days, not both", 'on main.tf line'],
+        ["give either start_time or lookback_days, not both", "on main.tf line"],
     ),
 }
 

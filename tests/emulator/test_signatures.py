@@ -159,6 +159,7 @@ def test_without_secrets_any_signature_is_accepted_as_before() -> None:
 )
 def test_the_command_says_whether_it_checks_signatures(tmp_path: Path, world: Any, said: str) -> None:
     """`policygen emulator` says on stderr, when it starts, whether it checks signatures."""
+
     def call(url: str) -> None:
         if world is not None:
             refused(lambda: _client(url, KEY_A, "wrong").list_policy_generations(), "InvalidSignatureException", 403)

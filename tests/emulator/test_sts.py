@@ -405,6 +405,7 @@ def test_the_aws_cli_assumes_a_role_and_sees_the_refusals(emu: Emulator, tmp_pat
 )
 def test_the_command_says_which_roles_may_be_assumed(tmp_path: Path, world: Any, said: str) -> None:
     """`policygen emulator --world` reads "roles" and says on stderr, when it starts, which roles may be assumed."""
+
     def call(url: str) -> None:
         if world is not None:
             refused(lambda: _sts(url).assume_role(RoleArn=OIDC, RoleSessionName="s0"), "AccessDenied", 403)

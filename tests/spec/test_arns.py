@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from policygen.spec.arns import arn_problem, closest_region, parse_arn, partition_of_region, partitions, region_problem
+from policygen.spec.arns import (
+    REGION_PATTERN,
+    arn_problem,
+    closest_region,
+    parse_arn,
+    partition_of_region,
+    partitions,
+    region_problem,
+)
 
 
 def test_partitions_come_from_botocore_with_their_regions() -> None:
@@ -63,3 +71,48 @@ def test_iam_names_hold_only_the_characters_iam_allows() -> None:
     spaced = arn_problem("arn:aws:iam::123456789012:role/my path/app", "accessRole")
     assert spaced is not None
     assert "printable ASCII" in spaced
+
+
+def test_partitions_json_names_every_region_that_endpoints_json_does() -> None:
+    """partitions() reads only botocore's 7 KB partitions.json; the 1.2 MB endpoints.json adds no Region."""
+    import json
+    from pathlib import Path
+
+    import botocore
+
+    data = Path(botocore.__file__).parent / "data"
+    endpoints = json.loads((data / "endpoints.json").read_text())
+    for partition in endpoints["partitions"]:
+        regions = {r for r in partition["regions"] if REGION_PATTERN.match(r)}
+        assert regions <= partitions()[partition["partition"]], partition["partition"]
+
+
+def test_once_computes_once_when_threads_ask_together() -> None:
+    """The provider's 10 gRPC threads ask for the schema and the Regions at the same moment."""
+    import threading
+    import time
+
+    from policygen.spec.once import once
+
+    calls = []
+    gate = threading.Barrier(10)
+
+    @once
+    def slow() -> object:
+        calls.append(1)
+        time.sleep(0.05)  # long enough that unguarded threads would all start computing
+        return object()
+
+    results: list[object] = []
+
+    def ask() -> None:
+        gate.wait()
+        results.append(slow())
+
+    threads = [threading.Thread(target=ask) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1
+    assert len({id(r) for r in results}) == 1

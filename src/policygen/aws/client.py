@@ -498,9 +498,7 @@ class AccessAnalyzer:
                 return findings
             kwargs["nextToken"] = page["nextToken"]
 
-    def check_no_new_access(
-        self, new: str, existing: str, policy_type: str = "IDENTITY_POLICY"
-    ) -> dict[str, Any]:
+    def check_no_new_access(self, new: str, existing: str, policy_type: str = "IDENTITY_POLICY") -> dict[str, Any]:
         """CheckNoNewAccess: ``result`` PASS when ``new`` grants nothing ``existing`` does not, with reasons."""
         return self._call(
             "CheckNoNewAccess",

@@ -68,9 +68,7 @@ def fetch_command(args: argparse.Namespace) -> int:
 # ---- list and cancel (issue 14): the account's jobs in one Region ---------------------------------
 
 
-def add_list_and_cancel(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], aws: argparse.ArgumentParser
-) -> None:
+def add_list_and_cancel(sub: argparse._SubParsersAction[argparse.ArgumentParser], aws: argparse.ArgumentParser) -> None:
     """``list`` (the last seven days' jobs of a Region) and ``cancel`` (a job); see docs/cli.md."""
     listing = sub.add_parser(
         "list", parents=[aws], help="list the policy generation jobs of the last seven days in a Region, newest first"

@@ -181,10 +181,6 @@ def default_aws_provider(stack: Any) -> Any:
     """
     framework = framework_of(stack)
     for child in stack.node.children:
-        if (
-            framework.is_provider(child)
-            and child.terraform_resource_type == AWS_PROVIDER_TYPE
-            and child.alias is None
-        ):
+        if framework.is_provider(child) and child.terraform_resource_type == AWS_PROVIDER_TYPE and child.alias is None:
             return child
     return AwsProvider(stack, DEFAULT_AWS_PROVIDER_ID)

@@ -229,11 +229,7 @@ def framework_of(scope: Construct) -> Framework:
 
 def _frameworks_of_class(cls: type) -> set[str]:
     """The frameworks whose modules define ``cls`` or one of its bases."""
-    return {
-        root
-        for klass in cls.__mro__
-        if (root := klass.__module__.partition(".")[0]) in FRAMEWORKS
-    }
+    return {root for klass in cls.__mro__ if (root := klass.__module__.partition(".")[0]) in FRAMEWORKS}
 
 
 def _describe(cls: type) -> str:

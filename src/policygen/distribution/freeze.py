@@ -17,6 +17,7 @@ Analyzer and boto3's credential chain read.
 from __future__ import annotations
 
 import importlib.util
+import json
 import platform
 import shutil
 import subprocess
@@ -56,6 +57,11 @@ EXCLUDED_MODULES = (
 #: partitions, retry and default settings). Every other service model (~28 MB) is left out.
 BOTOCORE_SERVICES = ("accessanalyzer", "sts", "sso", "sso-oidc", "signin")
 
+#: botocore's endpoints.json (1.2 MB) is parsed whenever a client is made, on the launch of each
+#: ``plan`` that refreshes. The package keeps its partitions and the entries of BOTOCORE_SERVICES
+#: only (about 10 KB), which is all a client of those services reads from it: 20 ms a plan.
+ENDPOINTS_FILE = "botocore/data/endpoints.json"
+
 #: PyInstaller run-time hooks that only serve code the provider never runs: child processes of
 #: multiprocessing, and pkgutil.iter_modules over frozen modules. Each costs start-up time
 #: (importing multiprocessing, zipfile and pkgutil) at every one of Terraform's launches.
@@ -85,6 +91,7 @@ a = Analysis(
 )
 a.scripts = [s for s in a.scripts if s[0] not in @DROPPED@]
 a.datas = [d for d in a.datas if _keep(d[0])]
+a.datas = [(d[0], @ENDPOINTS@, d[2]) if d[0].replace(os.sep, "/") == @ENDPOINTS_FILE@ else d for d in a.datas]
 pyz = PYZ(a.pure)
 exe = EXE(
     pyz,
@@ -119,6 +126,18 @@ def check_platform() -> None:
         )
 
 
+def trimmed_endpoints() -> str:
+    """botocore's endpoints.json with the services of :data:`BOTOCORE_SERVICES` only, as JSON text."""
+    spec = importlib.util.find_spec("botocore")
+    if spec is None or spec.origin is None:
+        raise ProviderPackageError("botocore is not installed in this environment; install policygen's dependencies.")
+    data = json.loads((Path(spec.origin).parent / "data" / "endpoints.json").read_text())
+    for partition in data["partitions"]:
+        services = partition.get("services", {})
+        partition["services"] = {name: services[name] for name in BOTOCORE_SERVICES if name in services}
+    return json.dumps(data, separators=(",", ":"), sort_keys=True)
+
+
 def freeze(dest: Path) -> Path:
     """Build the provider into ``dest`` (which must not exist); return the folder that holds the executable.
 
@@ -135,11 +154,14 @@ def freeze(dest: Path) -> Path:
         .replace("@SERVICES@", repr(BOTOCORE_SERVICES))
         .replace("@DROPPED@", repr(DROPPED_RUNTIME_HOOKS))
         .replace("@NAME@", repr(EXECUTABLE))
+        .replace("@ENDPOINTS_FILE@", repr(ENDPOINTS_FILE))
     )
     with tempfile.TemporaryDirectory(prefix="policygen-freeze-") as tmp:
         work = Path(tmp)
+        endpoints = work / "endpoints.json"
+        endpoints.write_text(trimmed_endpoints())
         spec = work / "provider.spec"
-        spec.write_text(spec_text)
+        spec.write_text(spec_text.replace("@ENDPOINTS@", repr(str(endpoints))))
         command = [
             sys.executable,
             "-m",

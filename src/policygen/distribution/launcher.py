@@ -303,8 +303,7 @@ def write_lock_entry(workdir: Path, block: str) -> Path:
     """Make ``block`` the provider's entry in ``workdir/.terraform.lock.hcl``, keeping every other provider's."""
     lock = workdir / ".terraform.lock.hcl"
     header = (
-        '# This file is maintained automatically by "terraform init".\n'
-        "# Manual edits may be lost in future updates.\n"
+        '# This file is maintained automatically by "terraform init".\n# Manual edits may be lost in future updates.\n'
     )
     try:
         current = lock.read_text() if lock.is_file() else header

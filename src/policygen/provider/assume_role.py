@@ -16,9 +16,7 @@ ASSUME_ROLE_BLOCK = NestedBlock(
         "Analyzer: jobs then run in the role's account. The credentials are refreshed before they expire.",
         attributes=[
             Attribute("role_arn", String(), required=True, description="ARN of the role to assume."),
-            Attribute(
-                "session_name", String(), optional=True, description="RoleSessionName. Default: `policygen`."
-            ),
+            Attribute("session_name", String(), optional=True, description="RoleSessionName. Default: `policygen`."),
             Attribute(
                 "external_id",
                 String(),

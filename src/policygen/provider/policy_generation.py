@@ -119,6 +119,7 @@ def report(diags: Diagnostics, findings: list[tuple[str, str]]) -> None:
 
 # ---- schema ------------------------------------------------------------------------------------
 
+
 class TrailList(ObjectList):
     """``trails``: an unset ``regions`` equals an empty list, an unset ``all_regions`` equals false."""
 
@@ -227,9 +228,7 @@ class PolicyGenerationHandler(Resource):
         """What the plan of a resource kept in state must say about its job (see rules/outside.py)."""
         job_id = prior.get("job_id")
         if prior.get("status") in ENDED_BADLY and not self.provider.memory.was_created(str(job_id)):
-            diags.add_warning(
-                ENDED_OUTSIDE.format(job_id=job_id, status=prior["status"]), ended_outside_detail(prior)
-            )
+            diags.add_warning(ENDED_OUTSIDE.format(job_id=job_id, status=prior["status"]), ended_outside_detail(prior))
 
     # ---- create --------------------------------------------------------------------------------
 

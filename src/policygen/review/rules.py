@@ -56,9 +56,7 @@ NEAR_LIMIT_DAYS = 80
 _ORG_WORD = re.compile(r"(?:^|[^a-z0-9])org", re.IGNORECASE)
 
 
-def review_plan(
-    plan: dict[str, Any], *, region: str | None = None, seconds_per_job: int = SECONDS_PER_JOB
-) -> Review:
+def review_plan(plan: dict[str, Any], *, region: str | None = None, seconds_per_job: int = SECONDS_PER_JOB) -> Review:
     """Describe the policy generations a plan changes.
 
     ``region`` is used for generations whose provider configuration in the plan sets no Region

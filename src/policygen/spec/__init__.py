@@ -4,9 +4,10 @@ Shared by the CLI (``policygen validate``), the constructs (at synth) and the pr
 A file holds one generation or many (``version: 1``, ``defaults``, ``generations``); see
 ``docs/spec.md`` for both forms and every rule.
 
-The public names are loaded on first use, as :mod:`policygen`'s are: the loader brings jsonschema
-and ruamel.yaml (~0.15 s), which the provider's launches that only read the table of fields
-(:mod:`policygen.spec.fields`) or split an ARN (:mod:`policygen.spec.arns`) must not pay.
+The public names are loaded on first use, as :mod:`policygen`'s are: the file loader brings
+ruamel.yaml, and jsonschema is imported only to word the errors of a document that fails the schema
+(:mod:`policygen.spec.conforms`), so the provider's launches, which check documents Terraform hands
+over, pay neither.
 
 May import: :mod:`policygen.errors` only: everything else builds on the spec.
 """
@@ -26,7 +27,7 @@ _EXPORTS = {
     "check_request": "policygen.spec.checks",
     "deep_merge": "policygen.spec.generations",
     "check_paths": "policygen.spec.load",
-    "document_findings": "policygen.spec.load",
+    "document_findings": "policygen.spec.analysis",
     "from_document": "policygen.spec.load",
     "load_paths": "policygen.spec.load",
     "schema": "policygen.spec.load",
@@ -51,9 +52,10 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from policygen.spec.analysis import document_findings
     from policygen.spec.checks import check_request
     from policygen.spec.generations import deep_merge
-    from policygen.spec.load import check_paths, document_findings, from_document, load_paths, schema, spec_files
+    from policygen.spec.load import check_paths, from_document, load_paths, schema, spec_files
     from policygen.spec.model import Spec, Trail, build_spec, derive_client_token, resolve_request, terraform_identifier
 
 

@@ -10,7 +10,6 @@ places the findings of a file at their lines, as :class:`~policygen.errors.Probl
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 from collections.abc import Iterable, Iterator
@@ -18,10 +17,8 @@ from datetime import datetime
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft202012Validator, validators
-from jsonschema.exceptions import ValidationError
-
 from policygen.spec.checks import Finding, check_request
+from policygen.spec.conforms import all_unique, conforms
 from policygen.spec.generations import Generation, escape, generations_of, is_generations_file, merged_size
 from policygen.spec.limits import (
     MAX_DEPTH,
@@ -34,9 +31,10 @@ from policygen.spec.limits import (
     quote,
 )
 from policygen.spec.messages import label, required_in_generation, schema_findings
+from policygen.spec.once import once
 
 
-@functools.cache
+@once
 def schema() -> dict[str, Any]:
     """The JSON Schema of a spec document (``schemas/policy-generation.schema.json``)."""
     text = resources.files("policygen.spec").joinpath("policy-generation.schema.json").read_text()
@@ -44,58 +42,43 @@ def schema() -> dict[str, Any]:
     return loaded
 
 
-def _unique_items(validator: Any, unique: Any, instance: Any, rule: Any) -> Iterator[ValidationError]:
+def _unique_items(validator: Any, unique: Any, instance: Any, rule: Any) -> Iterator[Any]:
     """``uniqueItems`` in linear time.
 
     jsonschema's own compares every pair of items when they cannot be sorted (numbers mixed with
     strings, say): 5,000 items of ``regions`` took 9 s. Its message, which echoes the whole
     list, is never shown (see :func:`policygen.spec.messages.schema_message`).
     """
-    if unique and validator.is_type(instance, "array"):
-        seen: set[Any] = set()
-        for item in instance:
-            key = _identity(item)
-            if key in seen:
-                yield ValidationError("the list has non-unique elements")
-                return
-            seen.add(key)
+    from jsonschema.exceptions import ValidationError
+
+    if unique and validator.is_type(instance, "array") and not all_unique(instance):
+        yield ValidationError("the list has non-unique elements")
 
 
-def _identity(value: Any) -> Any:
-    """A hashable stand-in for a value, equal where JSON Schema calls values equal.
+@once
+def _validator_class() -> Any:
+    """Draft 2020-12 with the linear ``uniqueItems``. jsonschema is imported only once a document
+    fails :func:`~policygen.spec.conforms.conforms`, to find and word its errors."""
+    from jsonschema import Draft202012Validator, validators
 
-    ``true`` is not ``1``, ``1`` is ``1.0``, and mappings are equal whatever the order of their keys.
-    """
-    if isinstance(value, bool) or value is None:
-        return ("literal", value)
-    if isinstance(value, int | float):
-        return ("number", value)
-    if isinstance(value, str):
-        return ("string", str(value))
-    if isinstance(value, list):
-        return ("list", tuple(_identity(v) for v in value))
-    if isinstance(value, dict):
-        return ("mapping", frozenset((str(k), _identity(v)) for k, v in value.items()))
-    try:
-        hash(value)
-    except TypeError:
-        return ("object", id(value))
-    return ("object", value)
+    return validators.extend(Draft202012Validator, {"uniqueItems": _unique_items})  # type: ignore[no-untyped-call]
 
 
-_Validator = validators.extend(Draft202012Validator, {"uniqueItems": _unique_items})  # type: ignore[no-untyped-call]
-
-
-@functools.cache
+@once
 def _validator() -> Any:
-    return _Validator(schema())
+    return _validator_class()(schema())
 
 
-@functools.cache
-def _generation_validator() -> Any:
+@once
+def _generation_schema() -> dict[str, Any]:
     """The schema of one complete generation, for merged documents (whatever keys they hold)."""
     root = {key: value for key, value in schema().items() if key not in ("type", "if", "then", "else")}
-    return _Validator({**root, "$ref": "#/$defs/generation"})
+    return {**root, "$ref": "#/$defs/generation"}
+
+
+@once
+def _generation_validator() -> Any:
+    return _validator_class()(_generation_schema())
 
 
 # ---- checking a document -----------------------------------------------------------------------
@@ -115,7 +98,7 @@ def analyse(doc: Any, now: datetime | None) -> tuple[list[Generation], list[Find
     beyond = _beyond_limits(doc)
     if beyond:
         return [], beyond  # the schema and the checks recurse, and echo values: not for this document
-    errors = list(itertools.islice(_validator().iter_errors(doc), MAX_PROBLEMS + 1))
+    errors = [] if conforms(doc, schema()) else list(itertools.islice(_validator().iter_errors(doc), MAX_PROBLEMS + 1))
     errors.sort(key=lambda e: [str(p) for p in e.absolute_path])
     findings: list[Finding] = [finding for e in errors for finding in schema_findings(e)]
     faulted = {_pointer(e.absolute_path) for e in errors if e.validator in _VALUE_RULES}
@@ -134,6 +117,16 @@ def analyse(doc: Any, now: datetime | None) -> tuple[list[Generation], list[Find
     generations = generations_of(doc)
     findings.extend(_semantic_findings(doc, generations, faulted, now, MAX_PROBLEMS - len(findings)))
     return generations, _capped(_unique(findings))
+
+
+def document_findings(doc: Any, now: datetime | None = None) -> list[Finding]:
+    """Every problem of a spec document, of either form, as ``(pointer, message)``.
+
+    Schema problems come first, then the semantic problems of every generation (merged over the
+    defaults) at pointers the schema did not already fault. This is what the provider runs at
+    plan time, so a request written by hand in HCL gets the same messages as a spec file.
+    """
+    return analyse(doc, now)[1]
 
 
 def _semantic_findings(
@@ -234,6 +227,8 @@ def _too_deep_document() -> str:
 
 def _missing(generation: Generation) -> Iterator[Finding]:
     """Required fields that neither the entry nor the defaults give (a merged document is complete)."""
+    if conforms(generation.document, _generation_schema()):
+        return
     for error in _generation_validator().iter_errors(generation.document):
         if error.validator == "required":
             yield generation.pointer, required_in_generation(error, generation.name)

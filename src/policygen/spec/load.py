@@ -33,9 +33,8 @@ from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.reader import ReaderError
 
 from policygen.errors import Problem, SpecError
-from policygen.spec.analysis import analyse
+from policygen.spec.analysis import analyse, document_findings
 from policygen.spec.analysis import schema as schema  # noqa: PLC0414 (policygen.spec hands it out from here)
-from policygen.spec.checks import Finding
 from policygen.spec.generations import is_generations_file, unescape
 from policygen.spec.limits import MAX_NUMBER_DIGITS, MAX_QUOTED, LongNumber, cut, digits_of, is_long_number, quote
 from policygen.spec.model import Spec, build_spec, terraform_identifier
@@ -178,16 +177,6 @@ def from_document(doc: dict[str, Any], source: str = "<inline>", now: datetime |
     if problems:
         raise SpecError(problems)
     return build_spec(doc, source)
-
-
-def document_findings(doc: Any, now: datetime | None = None) -> list[Finding]:
-    """Every problem of a spec document, of either form, as ``(pointer, message)``.
-
-    Schema problems come first, then the semantic problems of every generation (merged over the
-    defaults) at pointers the schema did not already fault. This is what the provider runs at
-    plan time, so a request written by hand in HCL gets the same messages as a spec file.
-    """
-    return analyse(doc, now)[1]
 
 
 # ---- one file ----------------------------------------------------------------------------------

@@ -11,13 +11,14 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from typing import Any, cast
-
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any, cast
 
 from policygen.spec.arns import ArnKind, arn_problem, region_problem
 from policygen.spec.generations import escape
 from policygen.spec.limits import LongNumber, cut, quote
+
+if TYPE_CHECKING:  # jsonschema is imported only for a document that fails the schema
+    from jsonschema.exceptions import ValidationError
 
 #: What to write for a missing field, shown in the message that asks for it.
 EXAMPLES = {

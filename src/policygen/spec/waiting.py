@@ -43,9 +43,7 @@ def duration_problem(name: str, text: str) -> str | None:
     return None
 
 
-def wait_problems(
-    wait_for_completion: object, wait_timeout: object, queue_timeout: object
-) -> list[tuple[str, str]]:
+def wait_problems(wait_for_completion: object, wait_timeout: object, queue_timeout: object) -> list[tuple[str, str]]:
     """Every problem of the wait settings, as ``(attribute, message)``; values that are not strings are skipped."""
     problems = [
         (name, problem)
