@@ -12,7 +12,7 @@ called for a policy whose grammar is broken (ValidatePolicy's ERROR findings fai
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tf.iface import Config, DataSource, ReadDataContext, State
 from tf.schema import Schema
@@ -20,13 +20,14 @@ from tf.types import String
 
 from policygen._names import POLICY_CHECK_TYPE, PROVIDER_TYPE
 from policygen.errors import PolicyDocumentError
-from policygen.policy.findings import FindingType
 from policygen.provider.diagnostics import ProviderContext, diagnosed
 from policygen.provider.types import ObjectList, schema_attribute
 from policygen.spec.attributes import POLICY_CHECK
 
+if TYPE_CHECKING:
+    from policygen.policy.findings import FindingType
+
 #: Finding types of ValidatePolicy, from the most to the least severe.
-SEVERITIES = tuple(t.value for t in FindingType)
 
 #: The custom (charged) checks, and the attribute that asks for each.
 _CUSTOM_CHECKS = (("CheckNoNewAccess", "reference"), ("CheckAccessNotGranted", "denied_actions"))
@@ -63,16 +64,21 @@ class PolicyCheckDataSource(DataSource):
 
     def validate(self, diags: Any, type_name: str, config: Config) -> None:
         super().validate(diags, type_name, config)
+        from policygen.policy.findings import FindingType  # on use: every launch answers the schema, few read
+
+        severities = tuple(t.value for t in FindingType)
         fail_on = config.get("fail_on")
-        if isinstance(fail_on, str) and fail_on not in SEVERITIES:
+        if isinstance(fail_on, str) and fail_on not in severities:
             diags.add_error(
                 "Invalid fail_on",
-                f"fail_on must be one of {', '.join(SEVERITIES)}, got {fail_on[:40]!r}.",
+                f"fail_on must be one of {', '.join(severities)}, got {fail_on[:40]!r}.",
                 path=["fail_on"],
             )
 
     @diagnosed(fallback=lambda config: None)
     def read(self, ctx: ReadDataContext, config: Config) -> State | None:
+        from policygen.policy.findings import FindingType
+
         service = self.provider.service
         policy: str = config["policy"]
         findings = service.validate_policy(policy)
@@ -123,6 +129,8 @@ class PolicyCheckDataSource(DataSource):
 
 def _finding_type(finding: dict[str, Any]) -> FindingType:
     """The finding's type; one this version does not know blocks like an ERROR (the safe side)."""
+    from policygen.policy.findings import FindingType
+
     try:
         return FindingType(str(finding.get("findingType")))
     except ValueError:
