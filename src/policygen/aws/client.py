@@ -1,4 +1,4 @@
-"""The Access Analyzer client: boto3 for the four policy-generation operations.
+"""The Access Analyzer client: botocore's, for the policy-generation operations and the policy checks.
 
 This is the one place where botocore's errors become :mod:`policygen.errors`. Retries of throttling
 and 5xx answers are botocore's own retry modes (``standard`` by default), not a loop of ours.
@@ -98,7 +98,7 @@ class Polling:
         return min(self.cap, max(self.initial, elapsed * self.ratio))
 
 
-#: ValidatePolicy's findings, as boto3 returns them.
+#: ValidatePolicy's findings, as botocore returns them.
 Findings = list[dict[str, Any]]
 
 
@@ -146,7 +146,7 @@ class AssumeRole:
 
 @dataclass(frozen=True)
 class ClientSettings:
-    """Where and as whom to call Access Analyzer. None means boto3's normal configuration chain
+    """Where and as whom to call Access Analyzer. None means the AWS SDKs' normal configuration chain
     (``AWS_REGION``, ``AWS_PROFILE``, ``AWS_ENDPOINT_URL_ACCESSANALYZER``, shared config files)."""
 
     region: str | None = None
@@ -163,7 +163,7 @@ class ClientSettings:
 
 
 class AccessAnalyzer:
-    """A thread-safe wrapper around one boto3 ``accessanalyzer`` client, created on first use."""
+    """A thread-safe wrapper around one botocore ``accessanalyzer`` client, created on first use."""
 
     def __init__(self, settings: ClientSettings | None = None, *, interrupt: threading.Event | None = None) -> None:
         self.settings = settings or ClientSettings()
@@ -182,16 +182,19 @@ class AccessAnalyzer:
 
     @property
     def client(self) -> Any:
-        """The boto3 client (boto3 sessions are not thread-safe, so it is made once, under a lock)."""
+        """The botocore client (botocore sessions are not thread-safe, so it is made once, under a lock)."""
         with self._lock:
             if self._client is None:
                 self._client = self._make_client()
             return self._client
 
     def _make_client(self) -> Any:
-        import boto3  # deferred: ~0.2 s that provider start-up and `--help` should not pay
+        # Deferred: ~0.1 s that provider start-up and `--help` should not pay. botocore's session
+        # makes the client: boto3's adds resources and S3 transfers (another 11 ms of imports on
+        # the provider's launch that refreshes), and nothing a client of Access Analyzer uses.
         import botocore.config
         import botocore.exceptions
+        import botocore.session
 
         s = self.settings
         problems = settings_problems(s.region, s.endpoint_url)
@@ -202,12 +205,13 @@ class AccessAnalyzer:
         region = s.region or os.environ.get("AWS_REGION") or None
         try:
             if s.assume_role is None:
-                session = boto3.session.Session(profile_name=s.profile, region_name=region)
+                session = botocore.session.Session(profile=s.profile)
             else:
                 session = _assumed_role_session(s.profile, region, s.assume_role, s.sts_endpoint_url)
             self._session = session
-            client = session.client(
+            client = session.create_client(
                 "accessanalyzer",
+                region_name=region,
                 endpoint_url=s.endpoint_url,
                 config=botocore.config.Config(
                     retries={
@@ -647,13 +651,12 @@ class AccessAnalyzer:
 def _assumed_role_session(
     profile: str | None, region: str | None, role: AssumeRole, sts_endpoint_url: str | None
 ) -> Any:
-    """A boto3 session whose credentials are ``role``'s, assumed with the chain's (``profile``) and refreshed.
+    """A botocore session whose credentials are ``role``'s, assumed with the chain's (``profile``) and refreshed.
 
     botocore's own pieces do the work (AssumeRoleCredentialFetcher, DeferredRefreshableCredentials),
     given to a fresh botocore session as the first credential provider of its chain, so that they
     are refreshed before they expire, during a long wait too.
     """
-    import boto3
     import botocore.credentials
     import botocore.session
 
@@ -682,7 +685,9 @@ def _assumed_role_session(
 
     assumed = botocore.session.Session()
     assumed.get_component("credential_provider").insert_before("env", AssumedRole())
-    return boto3.session.Session(botocore_session=assumed, region_name=region)
+    if region:
+        assumed.set_config_variable("region", region)
+    return assumed
 
 
 def _passing(exc: ServiceError) -> bool:

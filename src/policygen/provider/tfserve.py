@@ -5,7 +5,9 @@ file that every tf-based provider of the machine shares, trusting it until its e
 it reads with cryptography. policygen needs its own servicer (provider/protocol.py), a start-up
 that does not import cryptography on every one of Terraform's launches, and a certificate that is
 never used past its expiry. So it serves here, with tf's public pieces only: the servicer base
-class and the generated gRPC modules. Nothing in policygen assigns to an attribute of tf.
+class and the generated gRPC modules. Nothing in policygen assigns to an attribute of tf. The
+certificate is made with the standard library alone (:mod:`policygen.provider.selfsigned`), so
+the provider package carries no cryptography (12.5 MB that Terraform would hash on every command).
 
 What this takes from go-plugin (github.com/hashicorp/go-plugin), as Terraform runs it:
 
@@ -56,9 +58,9 @@ def cert_cache_path() -> Path:
 def certificate(now: Callable[[], datetime] = lambda: datetime.now(UTC), path: Path | None = None) -> tuple[str, str]:
     """The provider's TLS key and certificate (PEM), from the cache while valid, else new.
 
-    The cache records the certificate's expiry beside it, so a valid one is used without
-    importing cryptography (a quarter of the start-up, on each of Terraform's launches); one that
-    expires within :data:`CERT_MARGIN` is replaced.
+    The cache records the certificate's expiry beside it, so a valid one is used as it is (a new
+    key and certificate cost about 5 ms, on each of Terraform's launches); one that expires within
+    :data:`CERT_MARGIN` is replaced.
     """
     path = path or cert_cache_path()
     try:
@@ -81,33 +83,9 @@ def certificate(now: Callable[[], datetime] = lambda: datetime.now(UTC), path: P
 
 
 def _new_certificate(now: datetime) -> tuple[str, str, datetime]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
+    from policygen.provider.selfsigned import new_certificate
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "localhost")])
-    not_after = now + CERT_VALIDITY
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=1))
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-        .add_extension(
-            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH, x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    return key_pem, cert.public_bytes(serialization.Encoding.PEM).decode(), not_after
+    return new_certificate(now, CERT_VALIDITY)
 
 
 def _der(cert_pem: str) -> bytes:

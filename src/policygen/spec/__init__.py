@@ -30,7 +30,7 @@ _EXPORTS = {
     "document_findings": "policygen.spec.analysis",
     "from_document": "policygen.spec.load",
     "load_paths": "policygen.spec.load",
-    "schema": "policygen.spec.load",
+    "schema": "policygen.spec.analysis",
     "spec_files": "policygen.spec.load",
 }
 

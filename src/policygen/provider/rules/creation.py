@@ -102,7 +102,7 @@ def plan_create(config: Mapping[str, Any], now: datetime, replaces: str | None =
     Judges the rules that depend on the current time (they hold when a job is created), and
     shows ``start_time`` where the configuration decides it. Returns no values on findings.
     """
-    from policygen.spec import document_findings  # jsonschema and ruamel.yaml: only plans need them
+    from policygen.spec import document_findings  # the spec's checks: only plans need them
 
     doc = document_of(config)
     findings = document_findings(doc, now)
