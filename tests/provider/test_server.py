@@ -44,3 +44,29 @@ def test_a_broken_cache_is_replaced(tmp_path: Path) -> None:
     key_pem, _ = certificate(lambda: NOW, path)
     assert "PRIVATE KEY" in key_pem
     assert json.loads(path.read_text())["key_pem"] == key_pem
+
+
+def test_start_up_and_schema_import_none_of_what_only_plans_need() -> None:
+    """Terraform launches the provider three times per plan, and two launches only answer the schema
+    or validate: none of them may pay for botocore, jsonschema, ruamel.yaml, cryptography or the
+    client and policy modules (bench/package.py measures what that is worth)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from tf.utils import Diagnostics\n"
+        "from policygen.provider.configuration import PolicygenProvider\n"
+        "from policygen.provider.protocol import PolicygenServicer\n"
+        "import policygen.provider.tfserve\n"
+        "provider = PolicygenProvider()\n"
+        "PolicygenServicer(provider)\n"
+        "provider.get_provider_schema(Diagnostics())\n"
+        "for kind in provider.get_resources() + provider.get_data_sources():\n"
+        "    kind.get_schema()\n"
+        "heavy = ('botocore', 'boto3', 'jsonschema', 'ruamel', 'cryptography', 'policygen.aws.client',\n"
+        "         'policygen.policy.findings', 'policygen.spec.load')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n"
+    )
+    result = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -11,6 +11,7 @@ names lazily, so that import costs well under a millisecond and loads no schema 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -59,8 +60,6 @@ def _host_problem(netloc: str, host: str | None) -> str | None:
     if not host:
         return "it names no host; write http://HOST:PORT"
     if ":" in host:
-        import ipaddress  # on use: the provider's launches that only answer the schema skip it
-
         try:
             ipaddress.IPv6Address(host.partition("%")[0])
         except ValueError:

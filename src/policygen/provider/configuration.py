@@ -4,6 +4,7 @@ sources, and the state they share (see :class:`policygen.provider.diagnostics.Pr
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from tf.iface import Config, DataSource, Provider, Resource
 from tf.schema import Attribute, Schema
@@ -11,8 +12,6 @@ from tf.types import Bool, Number, String
 from tf.utils import Diagnostics
 
 from policygen._names import PROVIDER_SOURCE, PROVIDER_TYPE
-from policygen.aws.client import AccessAnalyzer, ClientSettings, settings_problems
-from policygen.aws.settings import endpoint_problem
 from policygen.errors import ServiceError
 from policygen.provider.assume_role import ASSUME_ROLE_BLOCK, assume_role_of, assume_role_problems
 from policygen.provider.generated_policy import GeneratedPolicyDataSource
@@ -23,6 +22,9 @@ from policygen.provider.rules.claims import Claims
 from policygen.provider.rules.memory import ProcessMemory
 from policygen.provider.types import contains_unknown
 
+if TYPE_CHECKING:
+    from policygen.aws.client import AccessAnalyzer
+
 
 class PolicygenProvider(Provider):
     """``provider "accessanalyzer" { region, profile, endpoint, assume_role { ... } }``."""
@@ -30,7 +32,7 @@ class PolicygenProvider(Provider):
     def __init__(self) -> None:
         #: Set by StopProvider (Terraform's answer to Ctrl-C): waits end and creates return their job.
         self.interrupted = threading.Event()
-        self.service = AccessAnalyzer(interrupt=self.interrupted)
+        self._service: AccessAnalyzer | None = None
         #: What this process destroyed or found unknown, within the one command it serves.
         self.memory = ProcessMemory()
         #: The provider block's ``allow_later_days``: creates beyond the day's quota may be planned.
@@ -39,6 +41,23 @@ class PolicygenProvider(Provider):
         self.claims = Claims()
         #: The jobs the service lists, fetched once for all refreshes of this process.
         self.recent = RecentJobs()
+
+    @property
+    def service(self) -> AccessAnalyzer:
+        """The client ConfigureProvider made; before that, one of the AWS SDKs' default settings.
+
+        The client module (and with it botocore, once a call is made) is imported here, not at the
+        top: two of Terraform's three launches per plan only answer the schema or validate.
+        """
+        if self._service is None:
+            from policygen.aws.client import AccessAnalyzer
+
+            self._service = AccessAnalyzer(interrupt=self.interrupted)
+        return self._service
+
+    @service.setter
+    def service(self, client: AccessAnalyzer) -> None:
+        self._service = client
 
     def get_model_prefix(self) -> str:
         return f"{PROVIDER_TYPE}_"
@@ -104,6 +123,9 @@ class PolicygenProvider(Provider):
         )
 
     def validate_config(self, diags: Diagnostics, config: Config) -> None:
+        from policygen.aws.client import settings_problems
+        from policygen.aws.settings import endpoint_problem
+
         region, endpoint = config.get("region"), config.get("endpoint")
         for where, message in settings_problems(
             region if isinstance(region, str) else None, endpoint if isinstance(endpoint, str) else None
@@ -140,6 +162,8 @@ class PolicygenProvider(Provider):
         credential or an unknown profile is an error of ``terraform plan`` with its fix. Settings
         that come from other resources (unknown until apply) are judged when they are known.
         """
+        from policygen.aws.client import AccessAnalyzer, ClientSettings
+
         attempts = config.get("max_attempts")
         self.allow_later_days = config.get("allow_later_days") is True
         self.service = AccessAnalyzer(

@@ -10,13 +10,15 @@ import functools
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from policygen.aws.client import AccessAnalyzer
 from policygen.errors import PolicygenError
 from policygen.provider.recent import RecentJobs
 from policygen.provider.rules.claims import Claims
 from policygen.provider.rules.memory import ProcessMemory
+
+if TYPE_CHECKING:  # the client module is imported when the provider is configured
+    from policygen.aws.client import AccessAnalyzer
 
 log = logging.getLogger("policygen.provider")
 
@@ -26,7 +28,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 class ProviderContext(Protocol):
     """What a resource or data source uses of the configured provider."""
 
-    service: AccessAnalyzer
+    @property
+    def service(self) -> AccessAnalyzer: ...
+
     claims: Claims
     recent: RecentJobs
     memory: ProcessMemory

@@ -15,10 +15,12 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from policygen.aws.client import AccessAnalyzer
 from policygen.errors import ServiceError
+
+if TYPE_CHECKING:  # the client module is imported when the provider is configured
+    from policygen.aws.client import AccessAnalyzer
 
 log = logging.getLogger("policygen.provider")
 

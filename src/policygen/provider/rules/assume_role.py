@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from policygen.aws.client import AssumeRole
 from policygen.spec.waiting import parse_duration
+
+if TYPE_CHECKING:  # the client module is imported when the provider is configured
+    from policygen.aws.client import AssumeRole
 
 #: An IAM role ARN in any partition: arn:PARTITION:iam::ACCOUNT:role/PATH/NAME.
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
@@ -58,6 +60,8 @@ def assume_role_problems(block: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def assume_role_of(block: Any) -> AssumeRole | None:
     """The :class:`AssumeRole` settings of a (valid, known) block, or None without one."""
+    from policygen.aws.client import AssumeRole
+
     if not isinstance(block, Mapping) or not isinstance(block.get("role_arn"), str):
         return None
     duration = parse_duration(block["duration"]) if isinstance(block.get("duration"), str) else None
