@@ -30,7 +30,7 @@ _HOST_NAME = re.compile(r"((?!-)[A-Z\d-]{1,63}(?<!-)\.)*((?!-)[A-Z\d-]{1,63}(?<!
 
 
 def endpoint_url_problem(url: str) -> str | None:
-    """What keeps ``url`` from being an endpoint URL boto3 can call, as a clause; None when it can.
+    """What keeps ``url`` from being an endpoint URL botocore can call, as a clause; None when it can.
 
     The URL needs an ``http`` or ``https`` scheme, a host (a name, an IPv4 address, or an IPv6
     address in brackets) and, when it has one, a port from 1 to 65535. botocore itself refuses
@@ -90,13 +90,13 @@ def quote_value(value: str) -> str:
 
 
 def endpoint_problem(url: str) -> str | None:
-    """Why ``url`` is not an endpoint URL boto3 can call, as a sentence; None when it is one."""
+    """Why ``url`` is not an endpoint URL botocore can call, as a sentence; None when it is one."""
     clause = endpoint_url_problem(url)
     return None if clause is None else f"{quote_value(url)} is not an endpoint URL: {clause}."
 
 
 def configured_endpoint(environ: Mapping[str, str]) -> tuple[str, str] | None:
-    """The endpoint variable boto3 would use, as ``(name, value)``, or None."""
+    """The endpoint variable botocore would use, as ``(name, value)``, or None."""
     if environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").strip().lower() == "true":
         return None
     return next(((name, environ[name]) for name in ENDPOINT_VARIABLES if environ.get(name)), None)

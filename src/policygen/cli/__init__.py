@@ -1,7 +1,7 @@
 """The ``policygen`` command line.
 
 Exit codes: 0 success, 1 the input or the job is not as asked (invalid spec, failed job), 2 usage
-error (argparse's own, or worded as argparse words them: an endpoint URL boto3 cannot call, from
+error (argparse's own, or worded as argparse words them: an endpoint URL botocore cannot call, from
 the flag or the environment; a binary plan given to ``review``), 130 interrupted (Ctrl-C). No user
 error ends in a traceback: each gets one line saying what is wrong and how to fix it.
 

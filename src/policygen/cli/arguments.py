@@ -24,7 +24,7 @@ _IAM_ACTION = re.compile(r"\*|[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+")
 
 
 def endpoint_url_type(text: str) -> str:
-    """An argparse type: an endpoint URL boto3 can call (see :func:`endpoint_url_problem`)."""
+    """An argparse type: an endpoint URL botocore can call (see :func:`endpoint_url_problem`)."""
     problem = endpoint_url_problem(text)
     if problem is not None:
         raise argparse.ArgumentTypeError(f"{text[:200]!r} is not an endpoint URL: {problem}")
@@ -32,7 +32,7 @@ def endpoint_url_type(text: str) -> str:
 
 
 def check_endpoint_environment(parser: argparse.ArgumentParser) -> None:
-    """Without --endpoint-url, refuse an endpoint variable boto3 would use but cannot (exit 2)."""
+    """Without --endpoint-url, refuse an endpoint variable botocore would use but cannot (exit 2)."""
     configured = configured_endpoint(os.environ)
     if configured is None:
         return

@@ -33,7 +33,7 @@ class AccountProviders(Construct):
         "arn:aws:iam::111111111111:role/PolicyGeneration"}`` (an account it leaves out is an
         error naming the account and its specs), or a pattern with ``{account}``,
         ``"arn:aws:iam::{account}:role/PolicyGeneration"``. Each role must be in its own account.
-    :param region: the Region of every provider (and so of every job). Default: None, boto3's chain
+    :param region: the Region of every provider (and so of every job). Default: None, the AWS SDKs' chain
         (``AWS_REGION``) at apply. For several Regions, make one ``AccountProviders`` per Region.
     :param endpoint: Access Analyzer's endpoint URL. Default: ``AWS_ENDPOINT_URL_ACCESSANALYZER``,
         else the Region's.

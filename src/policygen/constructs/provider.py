@@ -70,10 +70,10 @@ class AccessAnalyzerProvider(ProviderBlock):
     is then removed). For several Regions or accounts in one stack, create one aliased provider per
     Region or account and pass it as ``provider=`` to the constructs that should use it.
 
-    :param region: AWS Region of Access Analyzer, e.g. ``"eu-west-1"``. Default: boto3's chain
+    :param region: AWS Region of Access Analyzer, e.g. ``"eu-west-1"``. Default: the AWS SDKs' chain
         (``AWS_REGION``, ``AWS_DEFAULT_REGION``, the profile's Region).
     :param profile: named profile of the AWS config files, e.g. for another account. Default:
-        boto3's chain (``AWS_PROFILE``, else the default credentials).
+        the AWS SDKs' chain (``AWS_PROFILE``, else the default credentials).
     :param endpoint: endpoint URL of Access Analyzer, e.g. ``http://127.0.0.1:4599`` for the
         embedded endpoint. Default: ``AWS_ENDPOINT_URL_ACCESSANALYZER``, else the Region's endpoint.
     :param alias: Terraform alias of this configuration (``accessanalyzer.<alias>``). Default: None,

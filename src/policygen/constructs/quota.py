@@ -9,7 +9,7 @@ lets them run on a later day (``allow_later_days=True`` on the generation, on
 ``PolicyGenerations.from_directory``, or on its provider).
 
 The account of a generation is its provider's ``assume_role`` account when it has one, else its
-principal's; the Region is its provider's ``region`` (None: boto3's chain decides at apply, counted
+principal's; the Region is its provider's ``region`` (None: the AWS SDKs' chain decides at apply, counted
 at the usual quota).
 """
 

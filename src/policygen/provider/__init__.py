@@ -1,7 +1,7 @@
 """The Terraform provider ``terraform.local/policygen/accessanalyzer``, written on the ``tf`` framework.
 
 Terraform launches it through a small launcher script (see :mod:`policygen.distribution.launcher`); its entry point
-is :func:`policygen.provider.server.main`. Nothing here imports cdktf, and boto3 is imported only when
+is :func:`policygen.provider.server.main`. Nothing here imports cdktf, and botocore is imported only when
 a resource first calls the service, so that the many short launches Terraform makes stay fast.
 
 May import: :mod:`policygen.errors`, ``_names``, :mod:`policygen.spec`, :mod:`policygen.aws` and

@@ -74,13 +74,13 @@ class PolicygenProvider(Provider):
                     "region",
                     String(),
                     optional=True,
-                    description="AWS Region of Access Analyzer. Default: boto3's chain (AWS_REGION, profile).",
+                    description="AWS Region of Access Analyzer. Default: the AWS SDKs' chain (AWS_REGION, profile).",
                 ),
                 Attribute(
                     "profile",
                     String(),
                     optional=True,
-                    description="Named profile from the AWS config files. Default: boto3's chain (AWS_PROFILE).",
+                    description="Named profile from the AWS config files. Default: the AWS SDKs' chain (AWS_PROFILE).",
                 ),
                 Attribute(
                     "endpoint",
