@@ -43,3 +43,14 @@ def test_without_it_the_provider_block_leaves_it_out() -> None:
     generation(stack, "strict")
     (block,) = providers(stack)
     assert "allow_later_days" not in block
+
+
+def test_a_default_provider_the_user_adds_later_gets_it_too() -> None:
+    """policygen's default provider is remembered per stack until the user's own replaces it: a
+    generation declared after that sets allow_later_days on the user's block, the one synthesized."""
+    stack = cdktf.TerraformStack(cdktf.Testing.app(), "replaced")
+    generation(stack, "first", allow_later_days=True)
+    AccessAnalyzerProvider(stack, "accessanalyzer", region="eu-west-1")
+    generation(stack, "second", allow_later_days=True)
+    (block,) = providers(stack)
+    assert block == {"allow_later_days": True, "region": "eu-west-1"}

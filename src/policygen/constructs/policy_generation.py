@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 import traceback
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any, NotRequired, TypedDict
 
 from policygen.constructs.framework import Construct, Framework, FrameworkElement, framework_of
@@ -178,10 +181,10 @@ class PolicyGeneration(Construct):
         framework.adopt(self)
         self.spec = spec
         job_ids.register(spec.name, self)
-        chosen = use_provider(self, provider)
+        chosen = use_provider(scope, provider)  # scope's stack is this construct's (and already known)
         if allow_later_days:
             # The provider's own check at plan counts this generation's create too: let it pass there.
-            (chosen if chosen is not None else default_provider(self)).allow_later_days = True
+            (chosen if chosen is not None else default_provider(scope)).allow_later_days = True
         self.resource = PolicyGenerationResource(
             self,
             "resource",
@@ -313,10 +316,13 @@ class JobIdsOutput(FrameworkElement):
 
     @classmethod
     def of(cls, scope: Construct) -> JobIdsOutput:
-        """The output of ``scope``'s stack, added on first use."""
+        """The output of ``scope``'s stack, added on first use (remembered: finding it is two jsii round trips)."""
         stack = framework_of(scope).stack_of(scope)
-        found = stack.node.try_find_child(JOB_IDS_OUTPUT)
-        return found if isinstance(found, cls) else cls(stack)
+        output = _JOB_IDS.get(stack)
+        if output is None:
+            found = stack.node.try_find_child(JOB_IDS_OUTPUT)
+            output = _JOB_IDS[stack] = found if isinstance(found, cls) else cls(stack)
+        return output
 
     def check_unique(self, name: str, where: Problem) -> None:
         """Raise SpecError when another generation of the stack has ``name`` (or its Terraform name)."""
@@ -418,11 +424,17 @@ def _prop_pointer(pointer: str) -> str:
 
 
 def _call_site(framework: Framework) -> Problem:
-    """Where user code created the construct: the innermost frame outside policygen, the framework and jsii."""
+    """Where user code created the construct: the innermost frame outside policygen, the framework and jsii.
+
+    Frames are walked without reading their source; only the one found is summarised (with its column).
+    """
     skip = tuple(f"{folder}{os.sep}" for folder in (*framework.source_dirs(), str(Path(__file__).parent.parent)))
-    for frame in reversed(traceback.extract_stack()[:-1]):
-        if not frame.filename.startswith(skip):
-            return Problem(frame.filename, frame.lineno or 1, (frame.colno or 0) + 1, "", "")
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        if not frame.f_code.co_filename.startswith(skip):
+            found = traceback.extract_stack(frame, limit=1)[-1]
+            return Problem(found.filename, found.lineno or 1, (found.colno or 0) + 1, "", "")
+        frame = frame.f_back
     return Problem("<unknown>", 1, 1, "", "")
 
 
@@ -432,3 +444,7 @@ def _at(where: Problem, pointer: str, message: str) -> Problem:
 
 def _error(where: Problem, pointer: str, message: str) -> SpecError:
     return SpecError([dataclasses.replace(where, pointer=pointer, message=message)])
+
+
+#: Each stack's :class:`JobIdsOutput` (:meth:`JobIdsOutput.of`).
+_JOB_IDS: weakref.WeakKeyDictionary[Any, JobIdsOutput] = weakref.WeakKeyDictionary()

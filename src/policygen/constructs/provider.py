@@ -28,6 +28,8 @@ _LAUNCHER_INSTALLED: weakref.WeakSet[Any] = weakref.WeakSet()
 #: Stacks known to have a default provider: once one is there, the stack always has one (a default
 #: the user adds later replaces policygen's), so the search is not repeated for every construct.
 _HAS_DEFAULT_PROVIDER: weakref.WeakSet[Any] = weakref.WeakSet()
+#: Each stack's default provider, once found or added (:func:`default_provider`).
+_DEFAULTS: weakref.WeakKeyDictionary[Any, AccessAnalyzerProvider] = weakref.WeakKeyDictionary()
 
 
 class AssumeRoleBlock(TypedDict):
@@ -197,17 +199,25 @@ def use_provider(scope: Construct, provider: AccessAnalyzerProvider | None) -> A
 def default_provider(scope: Construct) -> AccessAnalyzerProvider:
     """The stack's default (unaliased) provider: the user's own if the stack has one, else policygen's.
 
-    policygen's is added on first use, with id ``accessanalyzer`` directly under the stack.
+    policygen's is added on first use, with id ``accessanalyzer`` directly under the stack. The
+    answer is remembered per stack (finding it is jsii round trips, asked once per generation
+    that allows later days), until a default provider of the user's replaces policygen's.
     """
     stack = framework_of(scope).stack_of(scope)
+    known = _DEFAULTS.get(stack)
+    if known is not None:
+        return known
     added = stack.node.try_find_child(DEFAULT_PROVIDER_ID)  # the usual case, without walking the tree
     if isinstance(added, AccessAnalyzerProvider) and added.alias is None:
-        return added
-    for construct in stack.node.find_all():
-        if isinstance(construct, AccessAnalyzerProvider) and construct.alias is None:
-            return construct
-    provider = AccessAnalyzerProvider(stack, DEFAULT_PROVIDER_ID)
-    provider.added_by_policygen = True
+        provider = added
+    else:
+        found = [c for c in stack.node.find_all() if isinstance(c, AccessAnalyzerProvider) and c.alias is None]
+        if found:
+            provider = found[0]
+        else:
+            provider = AccessAnalyzerProvider(stack, DEFAULT_PROVIDER_ID)
+            provider.added_by_policygen = True
+    _DEFAULTS[stack] = provider
     return provider
 
 
@@ -217,6 +227,7 @@ def _remove_added_default(stack: Any) -> None:
     Constructs refer to the default configuration by its type alone (``accessanalyzer``), so
     removing policygen's block changes nothing else in the stack.
     """
+    _DEFAULTS.pop(stack, None)
     added = stack.node.try_find_child(DEFAULT_PROVIDER_ID)
     if isinstance(added, AccessAnalyzerProvider) and added.added_by_policygen:
         stack.node.try_remove_child(DEFAULT_PROVIDER_ID)
