@@ -371,3 +371,30 @@ def test_an_interrupt_ends_a_wait_at_once() -> None:
     with pytest.raises(StopRequestedError):
         service.wait("j", timeout=3600)
     assert len(service.answers) == 9  # one poll, then the interrupted pause
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-12-07T06:00:00Z",
+        "2026-12-07T06:00:00.123456Z",
+        "2026-12-07T06:00:00.5Z",
+        "2026-12-07T08:00:00+02:00",
+        "2026-12-07T06:00:00+00:00",
+        "2026-12-07T06:00:00",
+        "2026-12-07",
+        "Mon, 07 Dec 2026 06:00:00 GMT",
+        "1796623200",
+        1796623200,
+        1796623200.25,
+    ],
+)
+def test_timestamps_are_read_as_botocore_reads_them(text: object) -> None:
+    """The client's faster timestamp parser gives botocore's instant for every form botocore reads."""
+    import botocore.utils
+
+    from policygen.aws.client import parse_timestamp
+
+    ours, theirs = parse_timestamp(text), botocore.utils.parse_timestamp(text)
+    assert ours == theirs
+    assert ours.utcoffset() == theirs.utcoffset()

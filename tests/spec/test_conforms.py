@@ -266,3 +266,25 @@ def test_checking_a_valid_document_imports_neither_jsonschema_nor_ruamel() -> No
     assert "lookbackDays" in faulty
     assert "90" in faulty
     assert imported == "True"
+
+
+def test_a_recursive_schema_is_followed_when_checked() -> None:
+    """A ``$ref`` back into a schema being compiled is followed at check time, to any depth."""
+    tree = {
+        "$defs": {
+            "node": {
+                "type": "object",
+                "properties": {"child": {"$ref": "#/$defs/node"}, "n": {"type": "integer"}},
+                "additionalProperties": False,
+            }
+        },
+        "$ref": "#/$defs/node",
+    }
+    good: dict[str, Any] = {"n": 1}
+    bad: dict[str, Any] = {"n": 1}
+    for _ in range(50):
+        good = {"child": good}
+        bad = {"child": bad}
+    bad["child"]["child"]["x"] = 1
+    assert conforms(good, tree) is jsonschema_valid(good, tree) is True
+    assert conforms(bad, tree) is jsonschema_valid(bad, tree) is False

@@ -209,6 +209,7 @@ class AccessAnalyzer:
             else:
                 session = _assumed_role_session(s.profile, region, s.assume_role, s.sts_endpoint_url)
             self._session = session
+            session.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=parse_timestamp)
             client = session.create_client(
                 "accessanalyzer",
                 region_name=region,
@@ -646,6 +647,27 @@ class AccessAnalyzer:
             code="ServiceQuotaExceededException",
             operation="StartPolicyGeneration",
         )
+
+
+def parse_timestamp(value: Any) -> datetime:
+    """A timestamp of a response, as botocore's own parser reads it, faster for the usual ISO 8601 text.
+
+    botocore hands every timestamp to dateutil's general parser, about 0.1 ms each: a plan's one
+    ListPolicyGenerations of a few hundred jobs spent more in it than in the call. Access Analyzer
+    writes ISO 8601 with a zone (``2026-12-07T06:00:00Z``), which the standard library reads; any
+    other form (epoch seconds, no zone, RFC 822) goes to botocore's parser as before.
+    """
+    import botocore.utils
+
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.tzinfo is not None:
+            return parsed
+    result: datetime = botocore.utils.parse_timestamp(value)
+    return result
 
 
 def _assumed_role_session(

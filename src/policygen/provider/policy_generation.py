@@ -60,6 +60,7 @@ from policygen.provider.types import ObjectList, contains_unknown, schema_attrib
 from policygen.spec import fields
 from policygen.spec.attributes import POLICY_GENERATION
 from policygen.spec.fields import ATTRIBUTE_OF, REQUEST_FIELDS, TRAIL_FIELDS
+from policygen.spec.once import once
 from policygen.spec.quotas import QUOTA_PERIOD, daily_quota
 from policygen.spec.timestamps import rfc3339
 from policygen.spec.waiting import DEFAULT_QUEUE_TIMEOUT, DEFAULT_WAIT_TIMEOUT, parse_duration, wait_problems
@@ -141,6 +142,16 @@ TRAIL = TrailList(
 )
 
 
+@once
+def _schema() -> Schema:
+    return Schema(
+        version=2,
+        description="Starts an IAM Access Analyzer policy generation (StartPolicyGeneration) during "
+        "apply. Every input forces a new job; `job_id` is the job's id.",
+        attributes=[schema_attribute(a, TRAIL) for a in POLICY_GENERATION],
+    )
+
+
 class PolicyGenerationHandler(Resource):
     """One StartPolicyGeneration request and the job it started."""
 
@@ -153,13 +164,11 @@ class PolicyGenerationHandler(Resource):
 
     @classmethod
     def get_schema(cls) -> Schema:
-        """The request's fields (from the table), then the attributes of the resource itself."""
-        return Schema(
-            version=2,
-            description="Starts an IAM Access Analyzer policy generation (StartPolicyGeneration) during "
-            "apply. Every input forces a new job; `job_id` is the job's id.",
-            attributes=[schema_attribute(a, TRAIL) for a in POLICY_GENERATION],
-        )
+        """The request's fields (from the table), then the attributes of the resource itself.
+
+        Built once: tf asks for it at every validation and state upgrade, twice per resource a plan.
+        """
+        return _schema()
 
     def upgrade(self, ctx: UpgradeContext, version: int, old: State) -> State | None:
         """Version 1 had no ``interrupted``; every attribute it had is unchanged."""

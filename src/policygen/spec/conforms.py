@@ -16,7 +16,7 @@ generated ones.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 #: Keywords that only describe: they never fault a value (``format`` is an annotation in draft
@@ -33,10 +33,23 @@ def conforms(instance: Any, schema: Mapping[str, Any], root: Mapping[str, Any] |
 
     False when it is not, or when the schema uses a keyword that is not interpreted here.
     """
+    root = root if root is not None else schema
+    entry = _COMPILED.get(id(schema))
+    if entry is None or entry[0] is not schema or entry[1] is not root:
+        try:
+            check: _Check | None = _compile(schema, root, {})
+        except _Unsure:
+            check = None
+        entry = _COMPILED[id(schema)] = (schema, root, check)  # holds schema: its id is not reused
     try:
-        return _valid(instance, schema, root if root is not None else schema)
-    except (_Unsure, RecursionError):
+        return entry[2] is not None and entry[2](instance)
+    except RecursionError:
         return False
+
+
+_Check = Callable[[Any], bool]
+#: Each schema asked about, compiled once into nested checks (None: it uses what is not interpreted).
+_COMPILED: dict[int, tuple[Any, Any, _Check | None]] = {}
 
 
 def identity(value: Any) -> Any:
@@ -72,27 +85,6 @@ def all_unique(items: list[Any]) -> bool:
     return True
 
 
-def _is_type(instance: Any, name: str) -> bool:
-    """Draft 2020-12's types, as jsonschema's type checker tells them apart."""
-    if name == "object":
-        return isinstance(instance, dict)
-    if name == "array":
-        return isinstance(instance, list)
-    if name == "string":
-        return isinstance(instance, str)
-    if name == "boolean":
-        return isinstance(instance, bool)
-    if name == "null":
-        return instance is None
-    if isinstance(instance, bool):
-        return False
-    if name == "number":
-        return isinstance(instance, int | float)
-    if name == "integer":
-        return isinstance(instance, int) or (isinstance(instance, float) and instance.is_integer())
-    raise _Unsure(name)
-
-
 def _resolve(ref: str, root: Mapping[str, Any]) -> Mapping[str, Any]:
     """A ``#/$defs/NAME`` reference within the root schema; anything else is not followed."""
     prefix = "#/$defs/"
@@ -104,97 +96,111 @@ def _resolve(ref: str, root: Mapping[str, Any]) -> Mapping[str, Any]:
     return target
 
 
-def _valid(instance: Any, schema: Any, root: Mapping[str, Any]) -> bool:
+def _compile(schema: Any, root: Mapping[str, Any], seen: dict[int, list[_Check]]) -> _Check:
+    """The check of ``schema``: every keyword's, all of which must hold. Raises _Unsure for what is not known.
+
+    ``seen`` holds the schemas being compiled, so that a ``$ref`` back into one of them (a recursive
+    schema) is followed when the check runs instead of compiled again.
+    """
     if schema is True:
-        return True
+        return lambda instance: True
     if schema is False:
-        return False
+        return lambda instance: False
     if not isinstance(schema, Mapping):
         raise _Unsure(repr(schema))
-    for keyword, value in schema.items():
-        if keyword in _ANNOTATIONS or keyword in ("then", "else"):
-            continue
-        if not _keyword_holds(keyword, value, instance, schema, root):
-            return False
-    return True
+    if id(schema) in seen:
+        pending = seen[id(schema)]
+        return lambda instance: pending[0](instance)  # noqa: PLW0108 (filled in once its compilation ends)
+    slot: list[_Check] = []
+    seen[id(schema)] = slot
+    checks = [
+        _keyword_check(keyword, value, schema, root, seen)
+        for keyword, value in schema.items()
+        if keyword not in _ANNOTATIONS and keyword not in ("then", "else")
+    ]
+    del seen[id(schema)]
+
+    def every(instance: Any) -> bool:
+        return all(check(instance) for check in checks)
+
+    slot.append(every)
+    return every
 
 
-def _keyword_holds(keyword: str, value: Any, instance: Any, schema: Mapping[str, Any], root: Mapping[str, Any]) -> bool:
-    """Whether ``instance`` passes one keyword of ``schema`` (each keyword checks its own type)."""
+def _keyword_check(  # noqa: PLR0912 (one branch per keyword, as the specification lists them)
+    keyword: str, value: Any, schema: Mapping[str, Any], root: Mapping[str, Any], seen: dict[int, list[_Check]]
+) -> _Check:
+    """The check of one keyword; each keyword checks only the instances of its own type."""
     if keyword == "$ref":
-        return _valid(instance, _resolve(value, root), root)
+        return _compile(_resolve(value, root), root, seen)
     if keyword == "type":
-        if not isinstance(value, str):
+        if not isinstance(value, str) or value not in _TYPES:
             raise _Unsure("type")
-        return _is_type(instance, value)
+        return _TYPES[value]
     if keyword == "if":
-        branch = "then" if _valid(instance, value, root) else "else"
-        return _valid(instance, schema.get(branch, True), root)
+        condition = _compile(value, root, seen)
+        then = _compile(schema.get("then", True), root, seen)
+        otherwise = _compile(schema.get("else", True), root, seen)
+        return lambda instance: then(instance) if condition(instance) else otherwise(instance)
     if keyword == "anyOf":
-        return any(_valid(instance, option, root) for option in value)
+        options = [_compile(option, root, seen) for option in value]
+        return lambda instance: any(option(instance) for option in options)
     if keyword == "const":
-        return bool(identity(instance) == identity(value))
-    if isinstance(instance, dict):
-        return _object_keyword(keyword, value, instance, schema, root)
-    if isinstance(instance, list):
-        return _array_keyword(keyword, value, instance, root)
-    if isinstance(instance, str):
-        return _string_keyword(keyword, value, instance)
-    if _is_type(instance, "number"):
-        return _number_keyword(keyword, value, instance)
-    return _known(keyword)
-
-
-def _object_keyword(keyword: str, value: Any, instance: dict[Any, Any], schema: Mapping[str, Any], root: Any) -> bool:
+        expected = identity(value)
+        return lambda instance: bool(identity(instance) == expected)
     if keyword == "required":
-        return all(name in instance for name in value)
+        names = list(value)
+        return lambda instance: not isinstance(instance, dict) or all(name in instance for name in names)
     if keyword == "properties":
-        return all(_valid(instance[name], sub, root) for name, sub in value.items() if name in instance)
+        properties = [(name, _compile(sub, root, seen)) for name, sub in value.items()]
+        return lambda instance: (
+            not isinstance(instance, dict)
+            or all(check(instance[name]) for name, check in properties if name in instance)
+        )
     if keyword == "additionalProperties":
-        declared = schema.get("properties", {})
         if "patternProperties" in schema:
             raise _Unsure("patternProperties")
-        return all(_valid(item, value, root) for name, item in instance.items() if name not in declared)
-    return _known(keyword)
-
-
-def _array_keyword(keyword: str, value: Any, instance: list[Any], root: Any) -> bool:
+        declared = frozenset(schema.get("properties", {}))
+        other = _compile(value, root, seen)
+        return lambda instance: (
+            not isinstance(instance, dict)
+            or all(other(item) for name, item in instance.items() if name not in declared)
+        )
     if keyword == "items":
-        return all(_valid(item, value, root) for item in instance)
+        item_check = _compile(value, root, seen)
+        return lambda instance: not isinstance(instance, list) or all(item_check(item) for item in instance)
     if keyword == "minItems":
-        return bool(len(instance) >= value)
+        return lambda instance: not isinstance(instance, list) or len(instance) >= value
     if keyword == "uniqueItems":
-        return not value or all_unique(instance)
-    return _known(keyword)
-
-
-def _string_keyword(keyword: str, value: Any, instance: str) -> bool:
+        return lambda instance: not value or not isinstance(instance, list) or all_unique(instance)
     if keyword == "pattern":
-        return re.search(value, instance) is not None
+        search = re.compile(value).search
+        return lambda instance: not isinstance(instance, str) or search(instance) is not None
     if keyword == "minLength":
-        return bool(len(instance) >= value)
+        return lambda instance: not isinstance(instance, str) or len(instance) >= value
     if keyword == "maxLength":
-        return bool(len(instance) <= value)
-    return _known(keyword)
-
-
-def _number_keyword(keyword: str, value: Any, instance: float) -> bool:
+        return lambda instance: not isinstance(instance, str) or len(instance) <= value
     if keyword == "minimum":
-        return bool(instance >= value)
+        return lambda instance: not _is_number(instance) or bool(instance >= value)
     if keyword == "maximum":
-        return bool(instance <= value)
-    return _known(keyword)
-
-
-#: Every keyword interpreted above, by the type it applies to; a keyword for another type holds.
-_INTERPRETED = frozenset(
-    {"required", "properties", "additionalProperties", "items", "minItems", "uniqueItems", "pattern", "minLength"}
-    | {"maxLength", "minimum", "maximum"}
-)
-
-
-def _known(keyword: str) -> bool:
-    """A keyword that does not apply to the instance's type holds; one never interpreted is unsure."""
-    if keyword in _INTERPRETED:
-        return True
+        return lambda instance: not _is_number(instance) or bool(instance <= value)
     raise _Unsure(keyword)
+
+
+def _is_number(instance: Any) -> bool:
+    return isinstance(instance, int | float) and not isinstance(instance, bool)
+
+
+#: Draft 2020-12's types, as jsonschema's type checker tells them apart.
+_TYPES: dict[str, _Check] = {
+    "object": lambda instance: isinstance(instance, dict),
+    "array": lambda instance: isinstance(instance, list),
+    "string": lambda instance: isinstance(instance, str),
+    "boolean": lambda instance: isinstance(instance, bool),
+    "null": lambda instance: instance is None,
+    "number": _is_number,
+    "integer": lambda instance: (
+        (isinstance(instance, int) and not isinstance(instance, bool))
+        or (isinstance(instance, float) and instance.is_integer())
+    ),
+}

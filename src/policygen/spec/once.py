@@ -16,13 +16,21 @@ T = TypeVar("T")
 
 
 def once(compute: Callable[[], T]) -> Callable[[], T]:
-    """``compute``, called at most once (under a lock); later calls return its first result."""
+    """``compute``, called at most once (under a lock); later calls return its first result.
+
+    Once the result is there it is returned without the lock: the checks of a spec ask for the
+    Regions a dozen times per generation, from 10 threads at once.
+    """
     lock = threading.Lock()
-    cached = functools.cache(compute)
+    results: list[T] = []
 
     @functools.wraps(compute)
     def first_result() -> T:
+        if results:
+            return results[0]
         with lock:
-            return cached()
+            if not results:
+                results.append(compute())
+            return results[0]
 
     return first_result
