@@ -17,9 +17,10 @@ TARGETS = (
         True,
     ),
     (
-        "package launch to handshake, ratio to the launcher's (side by side)",
+        # "No slower": side-by-side runs of the same program differ by up to about 5%.
+        "package launch to handshake, ratio to the launcher's (side by side; no slower, within 5%)",
         lambda r: r["package"]["handshake_ratio"],
-        1.0,
+        1.05,
         True,
     ),
     (
